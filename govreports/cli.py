@@ -1,0 +1,20 @@
+"""The `govreports` command: one subcommand per stage.
+
+This module only wires the stages together; each subcommand lives in govreports/commands/<stage>.py
+and calls into the stage's own package (crawler, extract, archive).
+"""
+
+from __future__ import annotations
+
+import click
+
+from govreports.commands.extract import extract
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="govreports")
+def cli() -> None:
+    """Crawl, extract, archive and publish Chinese government information-disclosure annual reports."""
+
+
+cli.add_command(extract)
