@@ -37,6 +37,7 @@ class Document:
     pages: int | None = None
     ocr: bool = False
     title: str | None = None
+    encoding: str | None = None  # the codec text/HTML was decoded with (detect.decode), for the record
     warnings: list[str] = field(default_factory=list)
 
     @property
