@@ -1,0 +1,213 @@
+"""What a file is, from its bytes alone (never from its name), and how its text is encoded.
+
+Portals name files carelessly (`.doc` files that are HTML error pages, `.pdf` links that return a login
+form, DOCX served as `application/octet-stream`), so the reader is chosen by content:
+
+* magic bytes for PDF, RTF, images, OLE2 and ZIP;
+* OLE2 (the pre-2007 Office container) is told apart by its stream names with `olefile`: `WordDocument`
+  is Word (or Kingsoft WPS, which writes the same container and says so in its property sets),
+  `Workbook`/`Book` is Excel, `CONTENTS` is Microsoft Works;
+* ZIP by `[Content_Types].xml`: the main part's content type says DOCX or XLSX;
+* the rest is text or HTML, told apart by markup near the start once decoded.
+
+Text encodings: a declared charset wins (a BOM, an HTML `<meta charset>`/`http-equiv`, or the caller's
+HTTP header); any GB label (gb2312, gbk, gb18030, x-gbk, cp936) is decoded as GB18030, the superset, because
+Python's `gb2312` codec fails on GBK-only characters such as 喆, 昇, 堃. Without a declaration UTF-8 is
+tried strictly, then charset-normalizer guesses; the codec chosen is recorded in `Decoded.codec`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+import charset_normalizer
+import olefile
+
+PDF = "application/pdf"
+DOC = "application/msword"
+WPS = "application/wps-office.wps"
+WORKS = "application/vnd.ms-works"
+XLS = "application/vnd.ms-excel"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+ZIP = "application/zip"
+OLE = "application/x-ole-storage"
+RTF = "application/rtf"
+HTML = "text/html"
+TEXT = "text/plain"
+JPEG = "image/jpeg"
+PNG = "image/png"
+TIFF = "image/tiff"
+GIF = "image/gif"
+BMP = "image/bmp"
+EMPTY = "application/x-empty"
+UNKNOWN = "application/octet-stream"
+
+IMAGE_TYPES = frozenset({JPEG, PNG, TIFF, GIF, BMP})
+OFFICE_WORD_TYPES = frozenset({DOC, WPS, WORKS, RTF})
+OFFICE_SHEET_TYPES = frozenset({XLS, XLSX})
+
+EXTENSIONS = {
+    PDF: "pdf", DOC: "doc", WPS: "wps", WORKS: "wps", XLS: "xls", DOCX: "docx", XLSX: "xlsx", RTF: "rtf",
+    HTML: "html", TEXT: "txt", JPEG: "jpg", PNG: "png", TIFF: "tif", GIF: "gif", BMP: "bmp", ZIP: "zip",
+}  # fmt: skip
+
+MAGIC = (
+    (b"%PDF-", PDF),
+    (b"{\\rtf", RTF),
+    (b"\xff\xd8\xff", JPEG),
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"II*\x00", TIFF),
+    (b"MM\x00*", TIFF),
+    (b"GIF87a", GIF),
+    (b"GIF89a", GIF),
+    (b"BM", BMP),
+)
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
+BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+GB_LABELS = frozenset({"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "hz-gb-2312", "936"})
+WPS_MARKERS = (b"WPS Office", b"Kingsoft", b"KSOProductBuildVer", b"W\x00P\x00S\x00")
+HTML_START = re.compile(
+    rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|table|div|p)\b", re.I | re.S
+)
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([\w.:-]+)""", re.I)
+SNIFF_BYTES = 4096
+
+
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    codec: str
+    declared: str | None = None
+
+
+def detect(data: bytes) -> str:
+    """The media type of `data`, judged by content only."""
+    if not data.strip():
+        return EMPTY
+    for magic, media_type in MAGIC:
+        if data.startswith(magic):
+            return media_type
+    if data.startswith(OLE_MAGIC):
+        return _ole_type(data)
+    if data.startswith(ZIP_MAGIC):
+        return _zip_type(data)
+    head = data.lstrip()[:16]
+    if head.startswith(b"%PDF-"):  # leading junk before the header, which readers tolerate
+        return PDF
+    if _looks_binary(data[:SNIFF_BYTES]):
+        return UNKNOWN
+    return HTML if _looks_like_html(data) else TEXT
+
+
+def _ole_type(data: bytes) -> str:
+    try:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except (OSError, ValueError, IndexError, RuntimeError):
+        return OLE
+    try:
+        streams = {"/".join(entry).lower() for entry in ole.listdir(streams=True, storages=False)}
+        if "worddocument" in streams:
+            properties = b"".join(
+                ole.openstream(name).read(SNIFF_BYTES)
+                for name in ("\x05SummaryInformation", "\x05DocumentSummaryInformation")
+                if ole.exists(name)
+            )
+            return WPS if any(marker in properties for marker in WPS_MARKERS) else DOC
+        if "workbook" in streams or "book" in streams:
+            return XLS
+        if "contents" in streams or "matost" in streams:
+            return WORKS
+        return OLE
+    finally:
+        ole.close()
+
+
+def _zip_type(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            content_types = archive.read("[Content_Types].xml")
+    except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, NotImplementedError):
+        return ZIP
+    if b"wordprocessingml.document.main" in content_types:
+        return DOCX
+    if b"spreadsheetml.sheet.main" in content_types:
+        return XLSX
+    return ZIP
+
+
+def _looks_binary(head: bytes) -> bool:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return False  # UTF-16 text has NULs by nature
+    if b"\x00" in head:
+        return True
+    control = sum(1 for byte in head if byte < 9 or (13 < byte < 32 and byte != 27))
+    return control > len(head) * 0.05
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:SNIFF_BYTES]
+    for bom, _ in BOMS:
+        if head.startswith(bom):
+            head = head[len(bom) :]
+    if HTML_START.match(head):
+        return True
+    return bool(re.search(rb"<(?:html|body|table)\b", head, re.I))
+
+
+def normalise_codec(label: str) -> str:
+    """The Python codec for a charset label; any GB label becomes gb18030."""
+    label = label.strip().strip("\"'").lower()
+    if label in GB_LABELS or label.startswith("gb"):
+        return "gb18030"
+    if label in {"utf8", "utf-8"}:
+        return "utf-8"
+    return label
+
+
+def declared_charset(data: bytes) -> str | None:
+    """The charset an HTML page declares in its first bytes (meta charset / http-equiv), if any."""
+    match = META_CHARSET.search(data[:SNIFF_BYTES])
+    return match.group(1).decode("ascii", "replace") if match else None
+
+
+def decode(data: bytes, declared: str | None = None) -> Decoded:
+    """Decode text or HTML bytes: BOM, then the declared charset (argument or meta tag), then detection."""
+    for bom, codec in BOMS:
+        if data.startswith(bom):
+            return Decoded(data[len(bom) :].decode(codec, errors="replace"), codec, codec)
+    declared = declared or declared_charset(data)
+    if declared:
+        codec = normalise_codec(declared)
+        try:
+            return Decoded(data.decode(codec), codec, declared)
+        except LookupError:
+            pass  # an unknown label: fall through to detection
+        except UnicodeDecodeError:
+            guess = _guess(data)
+            if guess is not None:  # the declaration lies (common on migrated portals): trust the bytes
+                return Decoded(guess[0], guess[1], declared)
+            return Decoded(data.decode(codec, errors="replace"), codec, declared)
+    guess = _guess(data)
+    if guess is None:
+        return Decoded(data.decode("utf-8", errors="replace"), "utf-8")
+    return Decoded(*guess)
+
+
+def _guess(data: bytes) -> tuple[str, str] | None:
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
+        return None
+    codec = normalise_codec(best.encoding)
+    try:
+        return data.decode(codec), codec
+    except (UnicodeDecodeError, LookupError):
+        return str(best), best.encoding

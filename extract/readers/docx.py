@@ -1,0 +1,77 @@
+"""DOCX: paragraphs and Word tables in document order, tables as grids with merged cells expanded.
+
+python-docx gives the document model; we walk each table row's `<w:tc>` elements ourselves rather than
+`row.cells`, because we need to know which grid positions are the *same* merged cell: a horizontal merge
+(`gridSpan`) is one `<w:tc>` covering several grid columns, a vertical merge is a `<w:tc vMerge="continue">`
+under the cell that holds the text. The grid repeats a merged cell's text in every position it covers
+(what the parser wants); the text lines write it once, with empty cells where a merge continues, so the
+full text does not count a merged label or number twice.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import docx
+from docx.document import Document as WordDocument
+from docx.opc.exceptions import PackageNotFoundError
+from docx.table import Table, _Cell
+from docx.text.paragraph import Paragraph
+from lxml.etree import LxmlError
+
+from extract.detect import DOCX
+from extract.document import Document, Grid, Line
+from extract.errors import ReadError
+from extract.limits import Limits
+from extract.readers.cells import check_zip, join_fragments
+
+
+def read_docx(data: bytes, limits: Limits | None = None, media_type: str = DOCX, method: str = "docx") -> Document:
+    """Read DOCX bytes. `media_type`/`method` let the office reader pass a converted DOC/WPS/RTF through."""
+    limits = limits or Limits()
+    check_zip(data, limits, "DOCX")
+    word = _open(data)
+    document = Document(media_type=media_type, method=method)
+    for block in word.iter_inner_content():
+        if isinstance(block, Paragraph):
+            if block.text.strip():
+                document.lines.append(Line(block.text))
+        elif isinstance(block, Table):
+            rows, text_rows = table_grid(block)
+            if rows:
+                document.tables.append(Grid(rows=rows))
+                document.lines.extend(Line("\t".join(cells)) for cells in text_rows if any(cells))
+    title = word.core_properties.title
+    document.title = title.strip() if title and title.strip() else None
+    return document
+
+
+def _open(data: bytes) -> WordDocument:
+    try:
+        return docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, LxmlError, zipfile.BadZipFile, EOFError) as exc:
+        raise ReadError("docx_corrupt", f"DOCX: {type(exc).__name__}: {exc}") from exc
+
+
+def table_grid(table: Table) -> tuple[list[list[str]], list[list[str]]]:
+    """The table as (grid, text rows): the grid with merges expanded, the text rows with each merge once."""
+    grid: list[list[str]] = []
+    text_rows: list[list[str]] = []
+    for tr in table._tbl.tr_lst:
+        row: list[str] = [""] * tr.grid_before
+        text_row: list[str] = [""] * tr.grid_before
+        for tc in tr.tc_lst:
+            column = len(row)
+            if tc.vMerge == "continue":
+                above = grid[-1][column] if grid and column < len(grid[-1]) else ""
+                cell_text, written = above, ""
+            else:
+                cell_text = join_fragments([p.text for p in _Cell(tc, table).paragraphs])
+                written = cell_text
+            row.extend([cell_text] * tc.grid_span)
+            text_row.append(written)
+        grid.append(row)
+        text_rows.append(text_row)
+    width = max((len(row) for row in grid), default=0)
+    return [row + [""] * (width - len(row)) for row in grid], text_rows

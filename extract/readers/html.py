@@ -1,0 +1,192 @@
+"""A portal's article page with the report inline: the article's text and its tables as grids.
+
+Two libraries, each for what it does well:
+
+* trafilatura finds the article and drops the page furniture (header, navigation, breadcrumbs, footer,
+  related links). Its XML output keeps tables, but as plain rows: a cell spanning several rows or columns
+  becomes one cell plus empty ones, so the hierarchy of row labels is lost. We use that output for the
+  text lines (tables written as tab-separated rows, empty where a merge continues).
+* lxml reads the tables from the original DOM, where `rowspan`/`colspan` are still there, and expands
+  them into grids. Only innermost tables are taken: portals lay pages out with tables, and a layout table
+  wraps the data tables rather than being one.
+
+Cells pasted from Word (`<p><span style=...>` inside `<td>`, `<br>` inside header labels, `&nbsp;`) are
+joined into one string per cell. Anti-crawler challenges (瑞数 412 with `$_ts`, 加速乐 `__jsl_clearance`,
+WZWS) and login forms are not reports: they raise `ReadError` so the crawl can retry them later.
+"""
+
+from __future__ import annotations
+
+import re
+
+import lxml.etree
+import lxml.html
+import trafilatura
+
+from extract.detect import HTML, decode, normalise_codec
+from extract.document import Document, Grid, Line
+from extract.errors import ReadError
+from extract.limits import Limits
+from extract.readers.cells import join_fragments
+
+MAX_SPAN = 1000
+BLOCK_TAGS = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+CHALLENGE_MARKERS = (
+    (re.compile(r"\$_ts\s*=|\$_ts\["), "瑞数 (Ruishu) dynamic-cookie challenge ($_ts)"),
+    (re.compile(r"__jsl_clearance"), "加速乐 (jiasule) challenge (__jsl_clearance)"),
+    (re.compile(r"wzws_?(?:cid|sessionid|challenge|question|confirm)|WZWSREL", re.I), "WZWS JS challenge"),
+)
+PASSWORD_INPUT = re.compile(r"<input[^>]+type\s*=\s*[\"']?password", re.I)
+LOGIN_WORDS = re.compile(r"登录|登陆|用户名|密码|验证码")
+REPORT_MARKERS = ("政府信息公开", "总体情况", "主动公开", "依申请")
+XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
+
+
+def read_html(data: bytes, limits: Limits | None = None, declared_charset: str | None = None) -> Document:
+    """Read an HTML page (bytes in any encoding; `declared_charset` from the HTTP header if known)."""
+    decoded = decode(data, declared_charset)
+    text = XML_DECLARATION.sub("", decoded.text)
+    _refuse_non_reports(text)
+    try:
+        root = lxml.html.document_fromstring(text)
+    except (lxml.etree.ParserError, ValueError) as exc:
+        raise ReadError("no_content", f"HTML: the page could not be parsed ({exc})") from exc
+    grids = [Grid(rows=rows) for rows in (expand_table(t) for t in innermost_tables(root)) if rows]
+    lines = _article_lines(text) or _fallback_lines(root)
+    if not lines and not grids:
+        raise ReadError("no_content", "HTML: the page holds no article text and no table")
+    document = Document(
+        media_type=HTML, method="html", lines=lines, tables=grids, title=_title(root), encoding=decoded.codec
+    )
+    if decoded.declared and decoded.codec != normalise_codec(decoded.declared):
+        document.warnings.append(f"the page declares {decoded.declared} but is {decoded.codec}")
+    return document
+
+
+def _refuse_non_reports(text: str) -> None:
+    visible = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", text, flags=re.S | re.I)
+    has_report = sum(marker in visible for marker in REPORT_MARKERS) >= 2
+    for pattern, name in CHALLENGE_MARKERS:
+        if pattern.search(text) and not has_report:
+            raise ReadError("challenge_page", f"HTML: {name}; fetch it again with a real browser")
+    if PASSWORD_INPUT.search(text) and LOGIN_WORDS.search(visible) and not has_report:
+        raise ReadError("login_page", "HTML: a login form (password field), not a report")
+
+
+def innermost_tables(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]:
+    return [table for table in root.iter("table") if not any(True for _ in table.iterdescendants("table"))]
+
+
+def expand_table(table: lxml.html.HtmlElement) -> list[list[str]]:
+    """The table as a grid: each cell's text in every position its rowspan × colspan covers."""
+    grid: dict[tuple[int, int], str] = {}
+    rows = [tr for tr in table.iter("tr")]
+    for r, tr in enumerate(rows):
+        c = 0
+        for cell in tr:
+            if not isinstance(cell.tag, str) or cell.tag.lower() not in ("td", "th"):
+                continue
+            while (r, c) in grid:
+                c += 1
+            text = cell_text(cell)
+            rowspan = _span(cell.get("rowspan"), len(rows) - r)
+            colspan = _span(cell.get("colspan"), MAX_SPAN)
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid.setdefault((r + dr, c + dc), text)
+            c += colspan
+    if not grid:
+        return []
+    height = max(r for r, _ in grid) + 1
+    width = max(c for _, c in grid) + 1
+    return [[grid.get((r, c), "") for c in range(width)] for r in range(height)]
+
+
+def _span(value: str | None, most: int) -> int:
+    match = re.match(r"\s*(\d+)", value or "")
+    return max(1, min(int(match.group(1)), most, MAX_SPAN)) if match else 1
+
+
+def cell_text(cell: lxml.html.HtmlElement) -> str:
+    """A cell's text, with `<br>` and Word's paragraphs as joints between pieces of one label."""
+    fragments: list[str] = []
+    current: list[str] = []
+
+    def walk(element: lxml.html.HtmlElement) -> None:
+        tag = element.tag.lower() if isinstance(element.tag, str) else ""
+        if tag in ("script", "style"):
+            return
+        if tag == "br" or tag in BLOCK_TAGS:
+            fragments.append("".join(current))
+            current.clear()
+        if element.text and tag not in ("script", "style"):
+            current.append(element.text)
+        for child in element:
+            walk(child)
+            if child.tail:
+                current.append(child.tail)
+        if tag in BLOCK_TAGS:
+            fragments.append("".join(current))
+            current.clear()
+
+    if cell.text:
+        current.append(cell.text)
+    for child in cell:
+        walk(child)
+        if child.tail:
+            current.append(child.tail)
+    fragments.append("".join(current))
+    return join_fragments(fragments)
+
+
+def _article_lines(text: str) -> list[Line]:
+    """The article's lines by trafilatura, tables as tab-separated rows."""
+    xml = trafilatura.extract(
+        text, output_format="xml", include_tables=True, include_comments=False, favor_recall=True, with_metadata=False
+    )
+    if not xml:
+        return []
+    main = lxml.etree.fromstring(xml.encode("utf-8")).find("main")
+    if main is None:
+        return []
+    lines: list[Line] = []
+    for element in main:
+        if element.tag == "table":
+            for row in element.iter("row"):
+                cells = [join_fragments(list(cell.itertext())) for cell in row.iter("cell")]
+                if any(cells):
+                    lines.append(Line("\t".join(cells)))
+        elif element.tag == "list":
+            lines.extend(Line(t) for item in element.iter("item") if (t := join_fragments(list(item.itertext()))))
+        else:
+            line = " ".join("".join(element.itertext()).split())
+            if line:
+                lines.append(Line(line))
+    return lines
+
+
+FURNITURE = re.compile(r"head|nav|menu|foot|crumb|bread|copyright|banner|sidebar|share|position|location", re.I)
+
+
+def _fallback_lines(root: lxml.html.HtmlElement) -> list[Line]:
+    """When trafilatura finds no article: the body's text without scripts and obvious page furniture."""
+    for element in list(root.iter("script", "style", "header", "nav", "footer", "noscript")):
+        element.drop_tree()
+    for element in list(root.iter()):
+        marker = f"{element.get('class', '')} {element.get('id', '')}"
+        if isinstance(element.tag, str) and element.getparent() is not None and FURNITURE.search(marker):
+            element.drop_tree()
+    body = root.find("body")
+    if body is None:
+        return []
+    for element in body.iter("br", *BLOCK_TAGS, "td", "th"):
+        element.tail = ("\t" if element.tag in ("td", "th") else "\n") + (element.tail or "")
+    return [Line(line.strip()) for line in body.text_content().split("\n") if line.strip()]
+
+
+def _title(root: lxml.html.HtmlElement) -> str | None:
+    for xpath in ("//meta[@name='ArticleTitle']/@content", "//h1//text()", "//title//text()"):
+        found = " ".join(t.strip() for t in root.xpath(xpath) if t.strip())
+        if found:
+            return found
+    return None
