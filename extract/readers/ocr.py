@@ -1,0 +1,258 @@
+"""Scanned reports: page images (JPEG/PNG/TIFF, or a PDF without a text layer) read by two OCR engines.
+
+Why two engines. Tesseract 5 `chi_sim` is fast (about 2 s a page on one thread) but misreads digits in
+tables (0 → 。/和, 7 → 了) and loses a row now and then; RapidOCR (PaddleOCR's PP-OCRv4 models run by
+onnxruntime, the models ship inside the `rapidocr-onnxruntime` wheel, so nothing is downloaded at run time)
+reads table digits far better but costs about five times as long. Their errors are independent, so where
+they agree the value is very likely right, and where they differ the template's identities decide
+(extract/ocr_arbitrate.py). Each engine yields its own `Document`; the parser reads each one.
+
+What happens to a page before OCR (both engines): grayscale, deskew by the table's ruling lines, then the
+ruling lines themselves are erased. Grid lines are what makes Tesseract hallucinate `|`, `[` and whole
+rows of noise; without them `--psm 6` (one uniform block of text) keeps every table row on one line with
+its label, where `--psm 4` (a single column of variable sizes) splits the table into label and number
+columns (measured on generated scans: psm 6 kept 24 of 25 rows of table 三, psm 4 none).
+
+Lines. Tesseract writes lines itself. RapidOCR returns boxes; lines are rebuilt by grouping boxes whose
+vertical centres lie within a fraction of the text height, then sorting each line by x. A wrapped label
+stays on its own lines and the row's numbers on theirs, which is the PDF-text shape the parser already
+joins. Digit misreads are mended in table context only: in the run of number-like tokens that ends a line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from functools import cache
+
+import cv2
+import numpy as np
+import pypdfium2 as pdfium
+from PIL import Image, ImageSequence
+
+from extract.detect import PDF, detect
+from extract.document import Document, Line
+from extract.errors import ReadError
+from extract.limits import Limits
+
+ENGINES = ("tesseract", "rapidocr")
+DEFAULT_DPI = 200
+TESSERACT_PSM = 6
+TESSERACT_TIMEOUT = 120
+TESSERACT_LANG = "chi_sim"
+
+# Characters OCR engines put where a digit was printed; mended only inside a table row's numbers.
+DIGIT_MISREADS = str.maketrans({
+    "O": "0", "o": "0", "D": "0", "和": "0", "。": "0", "〇": "0", "Q": "0",
+    "l": "1", "I": "1", "|": "1", "!": "1",
+    "S": "5", "s": "5",
+    "B": "8",
+    "了": "7",
+})  # fmt: skip
+_STRIP = "“”\"'‘’`,，;；:：[]【】()（）"
+_NUMBER = re.compile(r"^[+-]?\d{1,3}(,\d{3})*(\.\d+)?$|^[+-]?\d+(\.\d+)?$")
+_MISREAD_CHARS = set("0123456789.,+-") | {chr(k) for k in DIGIT_MISREADS}
+
+
+@dataclass
+class EngineResult:
+    """One engine's reading of all pages: the `Document` for the parser and the time it took."""
+
+    engine: str
+    document: Document
+    seconds: float
+
+
+def load_pages(data: bytes, media_type: str | None = None, *, dpi: int = DEFAULT_DPI,
+               limits: Limits | None = None) -> list[Image.Image]:
+    """The pages of an image file or an image-only PDF, as grayscale images at about `dpi`."""
+    limits = limits or Limits.from_env()
+    media_type = media_type or detect(data)
+    if media_type == PDF:
+        return _pdf_pages(data, dpi, limits)
+    try:
+        image = Image.open(io.BytesIO(data))
+        frames = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise ReadError("no_content", f"the image could not be decoded: {exc}") from exc
+    if len(frames) > limits.max_pages:
+        raise ReadError("too_many_pages", f"{len(frames)} pages, the limit is {limits.max_pages}")
+    return frames
+
+
+def _pdf_pages(data: bytes, dpi: int, limits: Limits) -> list[Image.Image]:
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise ReadError("pdf_corrupt", f"the scanned PDF could not be opened: {exc}") from exc
+    try:
+        if len(pdf) > limits.max_pages:
+            raise ReadError("too_many_pages", f"{len(pdf)} pages, the limit is {limits.max_pages}")
+        return [page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for page in pdf]
+    finally:
+        pdf.close()
+
+
+def prepare(image: Image.Image) -> np.ndarray:
+    """Grayscale array, deskewed by its long horizontal lines, with table ruling lines erased."""
+    gray = np.asarray(image.convert("L"))
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    angle = _skew_angle(_ruling(ink, horizontal=True))
+    if abs(angle) > 0.05:
+        gray = _rotate(gray, angle)
+        ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
+    rules = _ruling(ink, horizontal=True) | _ruling(ink, horizontal=False)
+    cleaned = gray.copy()
+    cleaned[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
+    return cleaned
+
+
+def _ruling(ink: np.ndarray, *, horizontal: bool) -> np.ndarray:
+    """The pixels of long straight lines: table borders, not strokes of characters."""
+    height, width = ink.shape
+    size = (max(width // 30, 10), 1) if horizontal else (1, max(height // 60, 10))
+    return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+
+
+def _skew_angle(horizontal_rules: np.ndarray) -> float:
+    """The median angle in degrees of the page's long horizontal lines (0 when there are none)."""
+    width = horizontal_rules.shape[1]
+    segments = cv2.HoughLinesP(horizontal_rules, 1, np.pi / 1800, threshold=width // 8, minLineLength=width // 6,
+                               maxLineGap=10)
+    if segments is None:
+        return 0.0
+    angles = [np.degrees(np.arctan2(y2 - y1, x2 - x1)) for x1, y1, x2, y2 in segments.reshape(-1, 4)]
+    angles = [a for a in angles if abs(a) < 5]
+    return float(np.median(angles)) if angles else 0.0
+
+
+def _rotate(gray: np.ndarray, angle: float) -> np.ndarray:
+    height, width = gray.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, 1.0)
+    return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+def tesseract_lines(page: np.ndarray, psm: int = TESSERACT_PSM) -> list[str]:
+    """Tesseract's text lines for one prepared page (one thread: OMP_THREAD_LIMIT=1 is 4× faster on 2 cores)."""
+    ok, png = cv2.imencode(".png", page)
+    if not ok:
+        raise ReadError("no_content", "the page image could not be encoded for Tesseract")
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    command = ["tesseract", "stdin", "stdout", "-l", TESSERACT_LANG, "--psm", str(psm)]
+    try:
+        done = subprocess.run(command, input=png.tobytes(), capture_output=True, env=env, timeout=TESSERACT_TIMEOUT,
+                              check=True)
+    except FileNotFoundError as exc:
+        raise ReadError("no_content", "Tesseract is not installed (Debian: tesseract-ocr-chi-sim)") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise ReadError("no_content", f"Tesseract did not finish a page within {TESSERACT_TIMEOUT} s") from exc
+    except subprocess.CalledProcessError as exc:
+        raise ReadError("no_content", f"Tesseract failed: {exc.stderr.decode(errors='replace')[-300:]}") from exc
+    return [line.strip() for line in done.stdout.decode("utf-8", errors="replace").splitlines() if line.strip()]
+
+
+@cache
+def _rapidocr():
+    """One RapidOCR instance per process (loading the three ONNX models takes ~0.3 s).
+
+    The angle classifier is off (scans are upright once deskewed) and onnxruntime gets one thread,
+    like Tesseract, so the two engines' page times compare and a batch on a shared machine behaves.
+    """
+    from rapidocr_onnxruntime import RapidOCR
+
+    return RapidOCR(use_cls=False, intra_op_num_threads=1, inter_op_num_threads=1)
+
+
+def rapidocr_lines(page: np.ndarray) -> list[str]:
+    """RapidOCR's boxes for one prepared page, rebuilt into lines."""
+    result, _ = _rapidocr()(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR))
+    boxes = [(np.asarray(points, dtype=float), text) for points, text, _score in (result or [])]
+    return boxes_to_lines(boxes)
+
+
+def boxes_to_lines(boxes: list[tuple[np.ndarray, str]], tolerance: float = 0.4) -> list[str]:
+    """Group text boxes (4 corner points, text) into lines: centres within `tolerance` × the median box height.
+
+    A box never joins a line it overlaps horizontally (two wrapped label lines in one cell are two lines).
+    """
+    items = []
+    for points, text in boxes:
+        ys, xs = points[:, 1], points[:, 0]
+        items.append(((ys.min() + ys.max()) / 2, ys.max() - ys.min(), xs.min(), xs.max(), text.strip()))
+    items = [item for item in items if item[4]]
+    if not items:
+        return []
+    limit = tolerance * float(np.median([item[1] for item in items]))
+    lines: list[list[tuple]] = []
+    for item in sorted(items, key=lambda it: it[0]):
+        target = _line_for(lines, item, limit)
+        if target is None:
+            lines.append([item])
+        else:
+            target.append(item)
+    return [" ".join(it[4] for it in sorted(line, key=lambda it: it[2])) for line in lines]
+
+
+def _line_for(lines: list[list[tuple]], item: tuple, limit: float) -> list[tuple] | None:
+    centre, _, x0, x1, _ = item
+    for line in reversed(lines[-4:]):
+        line_centre = sum(it[0] for it in line) / len(line)
+        overlaps = any(x0 < other[3] and other[2] < x1 for other in line)
+        if abs(centre - line_centre) <= limit and not overlaps:
+            return line
+    return None
+
+
+def mend_table_digits(line: str) -> str:
+    """Mend digit misreads in the run of number-like tokens that ends a line (a table row's values).
+
+    A token counts as number-like when, stripped of stray quotes and brackets, it consists only of digits,
+    separators and known misread characters; the run must hold at least one real digit, so prose and
+    labels are never touched.
+    """
+    tokens = line.split()
+    start = len(tokens)
+    while start > 0 and _number_like(tokens[start - 1]):
+        start -= 1
+    run = tokens[start:]
+    if not run or not any(ch.isdigit() for token in run for ch in token):
+        return line
+    mended = [token.strip(_STRIP).rstrip(".").translate(DIGIT_MISREADS) for token in run]
+    if not all(_NUMBER.match(token) for token in mended):
+        return line
+    return " ".join(tokens[:start] + mended)
+
+
+def _number_like(token: str) -> bool:
+    core = token.strip(_STRIP)
+    return bool(core) and len(core) <= 12 and set(core) <= _MISREAD_CHARS
+
+
+def ocr_pages(images: list[Image.Image], engines: tuple[str, ...] = ENGINES,
+              media_type: str = "image/png") -> list[EngineResult]:
+    """Every engine's reading of the pages, each a `Document(method="ocr", ocr=True)` with 1-based pages."""
+    prepared = [prepare(image) for image in images]
+    readers = {"tesseract": tesseract_lines, "rapidocr": rapidocr_lines}
+    results = []
+    for engine in engines:
+        started = time.perf_counter()
+        lines = [
+            Line(mend_table_digits(text), page=number)
+            for number, page in enumerate(prepared, start=1)
+            for text in readers[engine](page)
+        ]
+        document = Document(media_type=media_type, method="ocr", lines=lines, pages=len(images), ocr=True)
+        results.append(EngineResult(engine, document, time.perf_counter() - started))
+    return results
+
+
+def read_ocr(data: bytes, media_type: str | None = None, limits: Limits | None = None,
+             engine: str = "rapidocr") -> Document:
+    """One engine's `Document` for an image or scanned PDF (the two-engine record: extract/scanned.py)."""
+    media_type = media_type or detect(data)
+    pages = load_pages(data, media_type, limits=limits)
+    return ocr_pages(pages, (engine,), media_type)[0].document
