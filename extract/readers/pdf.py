@@ -1,0 +1,179 @@
+"""PDF: the text layer, line by line with page numbers, page furniture removed.
+
+Library choice (figures in README "## Extraction: libraries chosen", reproduced by bench/extract.py):
+pypdfium2's `get_text_bounded()` is the fastest text extractor measured on our PDFs (about 25× pdfplumber)
+and keeps each table row on one line; it is Apache/BSD licensed (PyMuPDF is AGPL). pdfplumber's
+`find_tables()` reads ruled tables as tables, but at ~45 ms a page it is only the fallback, called by
+`read_pdf(..., tables=True)` when the parse of the text layer came out incomplete.
+
+Page headers and footers (a unit name, "第 3 页 共 5 页", "- 3 -") are lines that repeat, digits aside,
+at the top or bottom of most pages; they are dropped, and so are bare page numbers when they count up
+with the pages. A bare number that does not is kept: it may be a table value wrapped onto its own line.
+
+A PDF without a text layer (a scan) goes to the OCR reader when there is one; otherwise `needs_ocr`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import io
+import math
+import re
+from collections import Counter
+
+import pypdfium2 as pdfium
+
+from extract.detect import PDF
+from extract.document import Document, Grid, Line
+from extract.errors import ReadError
+from extract.limits import Limits
+
+LINE_BREAK = re.compile(r"\r\n|\r|\n")
+EDGE_LINES = 2
+MIN_CHARS_PER_PAGE = 20
+PAGE_NUMBER = re.compile(
+    r"^[-—–_\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／,，]\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–_\s]*$|^page\s*\d+", re.I
+)
+DIGITS = re.compile(r"\d+")
+PDFIUM_PASSWORD_ERRORS = (4, 5)  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
+
+
+def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False) -> Document:
+    """Read a PDF's text layer. With `tables`, also read ruled tables as grids with pdfplumber (slow)."""
+    limits = limits or Limits()
+    pdf = _open(data)
+    try:
+        count = len(pdf)
+        if count > limits.max_pages:
+            raise ReadError("too_many_pages", f"PDF: {count} pages, over the limit of {limits.max_pages}")
+        pages = [_page_lines(pdf, index) for index in range(count)]
+        title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
+    finally:
+        pdf.close()
+    if sum(len("".join(lines).split()) for lines in pages) < MIN_CHARS_PER_PAGE * max(1, count):
+        return _hand_over_to_ocr(data, limits, count)
+    document = Document(media_type=PDF, method="pdf-text", pages=count, title=title)
+    document.lines = [Line(text, page) for page, text in _without_furniture(pages)]
+    for index, lines in enumerate(pages, start=1):
+        if not "".join(lines).strip():
+            document.warnings.append(f"page {index} has no text layer (an image?)")
+    if tables:
+        document.tables = table_grids(data)
+    return document
+
+
+def _open(data: bytes) -> pdfium.PdfDocument:
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        if getattr(exc, "err_code", None) in PDFIUM_PASSWORD_ERRORS:
+            raise ReadError("pdf_encrypted", "PDF: encrypted, a password is needed to open it") from exc
+        raise ReadError("pdf_corrupt", f"PDF: damaged or truncated ({exc})") from exc
+
+
+def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[str]:
+    page = pdf[index]
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_bounded()
+        finally:
+            textpage.close()
+    finally:
+        page.close()
+    return [line.strip() for line in LINE_BREAK.split(text) if line.strip()]
+
+
+def _without_furniture(pages: list[list[str]]) -> list[tuple[int, str]]:
+    """(page, line) for every line that is not a running header, footer or page number."""
+    repeated = _repeated_edge_lines(pages)
+    numbered = _numbered_edges(pages)
+    kept: list[tuple[int, str]] = []
+    for page_number, lines in enumerate(pages, start=1):
+        edges = set(range(min(EDGE_LINES, len(lines)))) | set(range(max(0, len(lines) - EDGE_LINES), len(lines)))
+        for index, line in enumerate(lines):
+            if index in edges and (_shape(line) in repeated or (page_number, index) in numbered):
+                continue
+            kept.append((page_number, line))
+    return kept
+
+
+def _shape(line: str) -> str:
+    return DIGITS.sub("#", "".join(line.split()))
+
+
+def _repeated_edge_lines(pages: list[list[str]]) -> set[str]:
+    """Line shapes (digits masked) found at the top or bottom of most pages, bare numbers excepted."""
+    if len(pages) < 2:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages:
+        counts.update({_shape(line) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
+    needed = max(2, math.ceil(0.6 * len(pages)))
+    return {shape for shape, n in counts.items() if n >= needed and shape != "#"}
+
+
+def _numbered_edges(pages: list[list[str]]) -> set[tuple[int, int]]:
+    """(page, line index) of page numbers: page-number-shaped edge lines whose number runs with the page."""
+    candidates: dict[int, list[tuple[int, int]]] = {}
+    for page_number, lines in enumerate(pages, start=1):
+        for index in {0, len(lines) - 1} if lines else set():
+            line = lines[index]
+            if PAGE_NUMBER.match(line):
+                offset = int(DIGITS.search(line).group()) - page_number
+                candidates.setdefault(offset, []).append((page_number, index))
+    if not candidates:
+        return set()
+    offset, hits = max(candidates.items(), key=lambda item: len(item[1]))
+    if len({page for page, _ in hits}) < max(1, math.ceil(0.5 * len(pages))):
+        return set()
+    return set(hits)
+
+
+def _hand_over_to_ocr(data: bytes, limits: Limits, count: int) -> Document:
+    if importlib.util.find_spec("extract.readers.ocr") is not None:
+        ocr = importlib.import_module("extract.readers.ocr")
+        return ocr.read_pdf(data, limits)
+    raise ReadError("needs_ocr", f"PDF: {count} page(s) without a text layer and no OCR reader installed")
+
+
+def table_grids(data: bytes) -> list[Grid]:
+    """Ruled tables read by pdfplumber, spans expanded from the cells' boxes."""
+    import pdfplumber  # imported here: only the fallback path pays for it
+
+    grids: list[Grid] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page_number, page in enumerate(pdf.pages, start=1):
+            for table in page.find_tables():
+                rows = _expand_boxes(table.cells, page)
+                if rows:
+                    grids.append(Grid(rows=rows, page=page_number))
+            page.flush_cache()
+    return grids
+
+
+def _expand_boxes(cells: list[tuple[float, float, float, float]], page) -> list[list[str]]:
+    """A grid from cell boxes: every box fills each grid row and column whose band it covers."""
+    if not cells:
+        return []
+    xs = _bands(sorted({round(c[0], 1) for c in cells} | {round(c[2], 1) for c in cells}))
+    ys = _bands(sorted({round(c[1], 1) for c in cells} | {round(c[3], 1) for c in cells}))
+    grid = [[""] * (len(xs) - 1) for _ in range(len(ys) - 1)]
+    for box in cells:
+        text = " ".join((page.crop(box).extract_text() or "").split())
+        cols = [i for i in range(len(xs) - 1) if xs[i] >= box[0] - 1 and xs[i + 1] <= box[2] + 1]
+        rows = [i for i in range(len(ys) - 1) if ys[i] >= box[1] - 1 and ys[i + 1] <= box[3] + 1]
+        for r in rows:
+            for c in cols:
+                grid[r][c] = text
+    return [row for row in grid if any(row)]
+
+
+def _bands(edges: list[float]) -> list[float]:
+    """Edges closer than 2 points are one edge (ruling lines have width)."""
+    merged: list[float] = []
+    for edge in edges:
+        if not merged or edge - merged[-1] > 2:
+            merged.append(edge)
+    return merged
