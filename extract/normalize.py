@@ -1,0 +1,179 @@
+"""Label and text normalisation.
+
+Two jobs. `label_key` turns any way a report writes a label (full- or half-width brackets, spaces
+inside words, "1. " or "（一）、" ordinals, curly or straight quotes, words broken over lines) into one
+comparable key, so the table parser can match it against the template declaration. `clean_text`
+turns the lines a reader produced into the report's full text: hard wraps inside Chinese sentences
+joined (PDF text is wrapped at the page width, sometimes with blank lines inside a sentence), page
+headers, footers and page numbers dropped, paragraphs kept one per line.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from extract.document import Line
+
+CJK = r"\u3400-\u9fff\uf900-\ufaff"
+_CJK_CHAR = re.compile(rf"[{CJK}]")
+# Chinese punctuation that may sit inside a label or a sentence; spaces next to it are layout.
+_CJK_PUNCT = "，。、；：？！“”‘’（）《》【】〔〕「」…—"
+_SPACE_IN_CJK = re.compile(rf"(?<=[{CJK}{_CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}{_CJK_PUNCT}])")
+_NEWLINE_IN_CJK = re.compile(rf"(?<=[{CJK}{_CJK_PUNCT}])\s*\n\s*(?=[{CJK}{_CJK_PUNCT}])")
+
+_CHINESE_NUMERALS = "一二三四五六七八九十"
+# Ordinals that open a label or a heading: "一、", "（二）", "(二)、", "2.", "2．", "2、", "(3)", "第一"
+ORDINAL = re.compile(
+    rf"^\s*(?:[(（]\s*[{_CHINESE_NUMERALS}\d]+\s*[)）]\s*[、.．]?|[{_CHINESE_NUMERALS}]+\s*[、.．]|\d+\s*[、.．](?!\d))\s*"
+)
+# Everything that is not a letter, digit or CJK character is dropped from a key.
+_NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
+    r"|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$"
+)
+_BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
+_SENTENCE_END = tuple("。！？；：:;!?…）)》”")
+_HEADING_START = re.compile(
+    rf"^\s*(?:[{_CHINESE_NUMERALS}]+、|[(（][{_CHINESE_NUMERALS}\d]+[)）]|\d+[.．、](?!\d)|第.{{1,4}}[条章节项])"
+)
+
+
+def to_halfwidth(text: str) -> str:
+    """Full-width ASCII (ＡＢＣ１２３（）) to half-width, ideographic space to space (NFKC on those only)."""
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if 0xFF01 <= code <= 0xFF5E:
+            out.append(chr(code - 0xFEE0))
+        elif ch == "\u3000":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def join_cjk(text: str) -> str:
+    """Remove spaces and newlines between Chinese characters ("结果 维持" -> "结果维持", "本\\n年度" -> "本年度")."""
+    text = _NEWLINE_IN_CJK.sub("", text)
+    return _SPACE_IN_CJK.sub("", text)
+
+
+def strip_ordinal(label: str) -> str:
+    """The label without its leading ordinal ("（二）、部分公开" -> "部分公开", "1. 属于国家秘密" -> "属于国家秘密")."""
+    return ORDINAL.sub("", label, count=1)
+
+
+def label_key(label: str, *, ordinal: bool = True) -> str:
+    """A comparable key for a label: NFKC, no spaces, no punctuation; without the ordinal unless asked."""
+    text = unicodedata.normalize("NFKC", label or "")
+    if not ordinal:
+        text = strip_ordinal(text)
+    return _NOT_KEY.sub("", text)
+
+
+def clean_label(label: str) -> str:
+    """A label as found, tidied for display: single spaces, no line breaks, no spaces between CJK characters."""
+    text = join_cjk(label.replace("\r", ""))
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def display_width(text: str) -> int:
+    """Width in half-width units: a CJK character or full-width sign counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def has_cjk(text: str) -> bool:
+    return bool(_CJK_CHAR.search(text))
+
+
+def repeated_margins(pages: dict[int, list[str]]) -> set[str]:
+    """Lines that open or close most pages (running headers and footers), compared without digits."""
+    if len(pages) < 3:
+        return set()
+    counts: Counter[str] = Counter()
+    for lines in pages.values():
+        content = [line.strip() for line in lines if line.strip()]
+        edges = {re.sub(r"\d+", "#", line) for line in content[:2] + content[-2:]}
+        counts.update(edges)
+    return {line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1)}
+
+
+def drop_page_furniture(lines: Sequence[Line]) -> list[Line]:
+    """Lines without page numbers ("- 3 -", "第3页 共9页", a bare number closing a page) and running headers."""
+    pages: dict[int, list[str]] = {}
+    for line in lines:
+        if line.page is not None:
+            pages.setdefault(line.page, []).append(line.text)
+    margins = repeated_margins(pages)
+    last_of_page = _last_content_line_per_page(lines)
+    kept = []
+    for index, line in enumerate(lines):
+        text = line.text.strip()
+        if _PAGE_NUMBER.match(text):
+            continue
+        if index in last_of_page and _BARE_NUMBER.match(text) and len(pages) > 1:
+            continue
+        if margins and re.sub(r"\d+", "#", text) in margins:
+            continue
+        kept.append(line)
+    return kept
+
+
+def _last_content_line_per_page(lines: Sequence[Line]) -> set[int]:
+    last: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        if line.page is not None and line.text.strip():
+            last[line.page] = index
+    return set(last.values())
+
+
+def wrap_width(texts: Iterable[str]) -> int | None:
+    """The width a PDF wrapped its paragraphs at: the commonest width among long lines (None if no wrapping)."""
+    widths = [display_width(t.strip()) for t in texts if display_width(t.strip()) >= 40]
+    if len(widths) < 3:
+        return None
+    high = [w for w in widths if w >= statistics.median(widths)]
+    return max(Counter(high).most_common(1)[0][0], int(statistics.quantiles(widths, n=10)[-1]) - 2)
+
+
+def _continues(previous: str, following: str, width: int | None) -> bool:
+    """Whether `following` continues the sentence `previous` was wrapped in."""
+    if width is None or not previous or not following:
+        return False
+    if previous.endswith(_SENTENCE_END) or _HEADING_START.match(following):
+        return False
+    return display_width(previous) >= width - 6
+
+
+def _join(previous: str, following: str) -> str:
+    if has_cjk(previous[-1:]) or has_cjk(following[:1]) or previous[-1:] in _CJK_PUNCT:
+        return previous + following
+    return previous + " " + following
+
+
+def paragraphs(lines: Sequence[Line]) -> list[str]:
+    """Paragraphs from wrapped lines: a full-width line without a sentence end continues on the next text line."""
+    texts = [line.text.strip() for line in lines]
+    width = wrap_width(texts)
+    out: list[str] = []
+    previous = ""
+    for text in texts:
+        if not text:
+            continue
+        if out and _continues(previous, text, width):
+            out[-1] = _join(out[-1], text)
+        else:
+            out.append(text)
+        previous = text
+    return out
+
+
+def clean_text(lines: Sequence[Line]) -> str:
+    """The full text of a document, cleaned: one paragraph per line."""
+    return "\n".join(paragraphs(drop_page_furniture(lines)))

@@ -1,0 +1,530 @@
+"""The one table parser: statistics cells out of any reader's `Document`, labels read from the template.
+
+Every format is first turned into one stream of items, each a label or a value, in reading order:
+a grid row (DOCX, HTML, spreadsheets; merged cells already repeated by the reader) gives its label
+cells then its value cells; a tab-separated text line gives its cells the same way (empty cells
+between two values are blank values, padding tabs are not); a PDF text line gives its
+whitespace-separated tokens. Labels broken over lines, group labels of merged cells, a row's last
+value wrapped onto its own line and numbers sitting on a wrapped label's middle line all become the
+same thing in that stream: label text, then numbers.
+
+Rows are then found by their labels, never by position: the labels of the stream are concatenated
+into one key string (no spaces, no punctuation) and every declared row is searched in it, exact
+first (with or without its ordinal, or a declared variant), then fuzzily (rapidfuzz) in the gap the
+template order leaves for it. Template order is the constraint: the chosen rows form the longest
+chain with increasing positions. A row's values are the first n value items after its label starts
+(n = the block's columns) and before the next row's label; the table 四 row has no label and takes the
+first 15 values of its region. A cell that cannot be read this way is absent with a warning, never
+guessed; values found without a label are assigned by template order only when their count fits
+exactly, and are then marked uncertain.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from extract.document import Document, Grid, Line
+from extract.normalize import CJK, clean_label, label_key
+from extract.template import TABLE_NAMES, Block, Label, Table, Template
+from extract.values import is_value, parse_value
+
+FUZZY_MIN_SCORE = 80.0  # rapidfuzz partial ratio (0-100) below which a label is not taken as a row's label
+CERTAIN_SCORE = 92.0  # a fuzzy label match at or above this is not flagged uncertain
+_NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
+_OPENING = "(（【〔[“\"《"
+_CLOSING = ")）】〕]”\"》"
+_ORDINAL_TAIL = re.compile(
+    r"(?:[(（]\s*[一二三四五六七八九十\d]+\s*[)）]\s*[、.．]?|[一二三四五六七八九十]+\s*[、.．]|\d+\s*[.．、])\s*$"
+)
+
+
+@dataclass
+class Item:
+    """A label or a value as found, with where it came from (source row = text line or grid row)."""
+
+    kind: str
+    text: str
+    page: int | None
+    source_row: int
+    from_grid: bool = False
+
+
+@dataclass
+class ParsedTables:
+    cells: list[dict] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- streams of items
+
+
+def _tab_cells_to_items(cells: list[str], page: int | None, row: int, from_grid: bool) -> list[Item]:
+    """Cells of one row: labels, then values; blank cells between values are blank values, others padding."""
+    kinds = ["empty" if not c.strip() else ("value" if is_value(c) else "label") for c in cells]
+    last_label = max((i for i, k in enumerate(kinds) if k == "label"), default=-1)
+    items: list[Item] = []
+    for index, (cell, kind) in enumerate(zip(cells, kinds, strict=True)):
+        if kind == "label":
+            items.append(Item("label", cell.strip(), page, row, from_grid))
+        elif kind == "value":
+            items.append(Item("value", cell.strip(), page, row, from_grid))
+        elif index > last_label and _blank_counts(kinds, index, last_label, from_grid):
+            items.append(Item("value", "", page, row, from_grid))
+    return items
+
+
+def _blank_counts(kinds: list[str], index: int, last_label: int, from_grid: bool) -> bool:
+    """A blank cell after the labels is a blank value in a grid; in tab-separated text only between values."""
+    before = [k for k in kinds[last_label + 1 : index] if k != "empty"]
+    after = [k for k in kinds[index + 1 :] if k != "empty"]
+    if from_grid:
+        return True
+    return bool(before) and bool(after)
+
+
+def _text_line_to_items(text: str, page: int | None, row: int) -> list[Item]:
+    if "\t" in text:
+        return _tab_cells_to_items(text.split("\t"), page, row, from_grid=False)
+    items: list[Item] = []
+    for token in text.split():
+        kind = "value" if is_value(token) else "label"
+        if kind == "label" and items and items[-1].kind == "label":
+            items[-1].text += " " + token
+        else:
+            items.append(Item(kind, token, page, row))
+    return items
+
+
+def items_from_lines(lines: list[Line]) -> list[Item]:
+    items: list[Item] = []
+    for row, line in enumerate(lines):
+        items.extend(_text_line_to_items(line.text, line.page, row))
+    return items
+
+
+def items_from_grids(grids: list[Grid]) -> list[Item]:
+    items: list[Item] = []
+    row = 0
+    for grid in grids:
+        for cells in grid.rows:
+            items.extend(_tab_cells_to_items([c or "" for c in cells], grid.page, row, from_grid=True))
+            row += 1
+    return items
+
+
+@dataclass
+class Stream:
+    """The items of a region and the concatenated key string of its labels, mapped back to items."""
+
+    items: list[Item]
+    keys: str = ""
+    owner: list[int] = field(default_factory=list)  # key char -> item index
+    raw_pos: list[int] = field(default_factory=list)  # key char -> char index in the item's text
+
+    def __post_init__(self) -> None:
+        parts: list[str] = []
+        for index, item in enumerate(self.items):
+            if item.kind != "label":
+                continue
+            for pos, ch in enumerate(item.text):
+                key = _NOT_KEY.sub("", unicodedata.normalize("NFKC", ch))
+                parts.append(key)
+                self.owner.extend([index] * len(key))
+                self.raw_pos.extend([pos] * len(key))
+        self.keys = "".join(parts)
+
+    def key_offset(self, item_index: int) -> int:
+        """The first key char at or after an item."""
+        for offset, owner in enumerate(self.owner):
+            if owner >= item_index:
+                return offset
+        return len(self.keys)
+
+    def raw_label(self, start: int, end: int) -> str:
+        """The label text as written for the key span [start, end), with its leading ordinal."""
+        pieces: list[str] = []
+        owners = sorted({self.owner[k] for k in range(start, end)})
+        for index in owners:
+            span = [self.raw_pos[k] for k in range(start, end) if self.owner[k] == index]
+            text = self.items[index].text
+            begin, stop = min(span), max(span) + 1
+            if not pieces:
+                while begin > 0 and text[begin - 1] in _OPENING:
+                    begin -= 1
+                ordinal = _ORDINAL_TAIL.search(text[:begin])
+                begin = ordinal.start() if ordinal else begin
+            if index != owners[-1]:
+                stop = len(text)
+            while stop < len(text) and text[stop] in _CLOSING:
+                stop += 1
+            pieces.append(text[begin:stop])
+        return clean_label(" ".join(pieces))
+
+
+# ---------------------------------------------------------------- regions
+
+
+def _item_core(item: Item) -> str:
+    return label_key(item.text, ordinal=False)
+
+
+def _section_cores(template: Template, number: int) -> set[str]:
+    section = template.sections[number - 1]
+    return {label_key(h, ordinal=False) for h in (section.heading, *section.variants)}
+
+
+def _anchor_hit(item: Item, table: Table, template: Template) -> bool:
+    if item.kind != "label":
+        return False
+    core = _item_core(item)
+    if core in _section_cores(template, table.section) or core == label_key(table.title, ordinal=False):
+        return True
+    if table.name == "art20":
+        return core.startswith(label_key(table.blocks[0].item or "\0"))
+    if table.name == "applications":
+        return label_key(table.rows[0].label.split("/")[-1], ordinal=False) in core
+    return core.startswith(label_key(table.cols[0].label.split("/")[0]))
+
+
+def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int, int]]:
+    """Item ranges of the three tables, found by anchors from the declaration (title, heading, first label)."""
+    starts: dict[str, int] = {}
+    position = 0
+    for name in TABLE_NAMES:
+        table = template.tables[name]
+        hit = next((i for i in range(position, len(items)) if _anchor_hit(items[i], table, template)), None)
+        if hit is not None:
+            starts[name] = hit
+            position = hit + 1
+    regions: dict[str, tuple[int, int]] = {}
+    found = [n for n in TABLE_NAMES if n in starts]
+    for index, name in enumerate(found):
+        end = starts[found[index + 1]] if index + 1 < len(found) else _region_end(items, starts[name], template)
+        regions[name] = (starts[name], end)
+    return regions
+
+
+def _region_end(items: list[Item], start: int, template: Template) -> int:
+    """The last table ends at the next section heading (五 or 六), or at the end of the stream."""
+    later = set().union(*(_section_cores(template, s.number) for s in template.sections if s.number >= 5))
+    for index in range(start + 1, len(items)):
+        if items[index].kind == "label" and _item_core(items[index]) in later:
+            return index
+    return len(items)
+
+
+# ---------------------------------------------------------------- row matching
+
+
+@dataclass
+class RowMatch:
+    row: Label
+    block: Block
+    key_start: int
+    key_end: int
+    item: int
+    score: float
+    label_raw: str = ""
+
+
+def _row_keys(row: Label) -> tuple[list[str], list[str]]:
+    """Keys to search exactly: with ordinal (official label and variants), then without ordinal."""
+    names = [row.label.split("/")[-1], *(v.split("/")[-1] for v in row.variants)]
+    full = [label_key(n) for n in names]
+    cores = [label_key(n, ordinal=False) for n in names]
+    return full, cores
+
+
+def _occurrences(stream: Stream, row: Label) -> list[tuple[int, int]]:
+    """Every exact occurrence of a row's label in the key string, as (start, end)."""
+    full, cores = _row_keys(row)
+    found: set[tuple[int, int]] = set()
+    for key in full:
+        found.update(_find_all(stream.keys, key))
+    for core in cores:
+        if len(core) >= 4:
+            found.update(_find_all(stream.keys, core))
+        else:
+            found.update(_whole_item_matches(stream, core))
+    return sorted(found)
+
+
+def _find_all(text: str, key: str) -> list[tuple[int, int]]:
+    if not key:
+        return []
+    return [(m.start(), m.start() + len(key)) for m in re.finditer(re.escape(key), text)]
+
+
+def _whole_item_matches(stream: Stream, core: str) -> list[tuple[int, int]]:
+    """Short labels ("其他", "总计", "规章") match only a whole label cell, never part of a longer label."""
+    out = []
+    for index, item in enumerate(stream.items):
+        if item.kind == "label" and _item_core(item) == core:
+            end = stream.key_offset(index + 1)
+            out.append((end - len(core), end))
+    return out
+
+
+def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, int] | None]:
+    """One occurrence per row (or None) so that positions increase in template order, matching most rows."""
+    best: list[dict[tuple[int, int], tuple[int, tuple[int, int] | None, int]]] = []
+    for row, occurrences in enumerate(candidates):
+        options: dict[tuple[int, int], tuple[int, tuple[int, int] | None, int]] = {}
+        for occ in occurrences:
+            choice = (1, None, -1)
+            for prev_row in range(row):
+                for prev_occ, (count, _, _) in best[prev_row].items():
+                    if prev_occ[1] <= occ[0] and count + 1 > choice[0]:
+                        choice = (count + 1, prev_occ, prev_row)
+            options[occ] = choice
+        best.append(options)
+    chain: list[tuple[int, int] | None] = [None] * len(candidates)
+    ends = [(count, -occ[0], row, occ) for row, opts in enumerate(best) for occ, (count, _, _) in opts.items()]
+    if not ends:
+        return chain
+    _, _, row, occ = max(ends)
+    while row >= 0 and occ is not None:
+        chain[row] = occ
+        _, prev_occ, prev_row = best[row][occ]
+        row, occ = prev_row, prev_occ
+    return chain
+
+
+def _fuzzy_fill(stream: Stream, rows: list[tuple[Block, Label]], chain: list) -> list:
+    """Rows not found exactly: the best fuzzy occurrence in the gap between their found neighbours."""
+    filled = list(chain)
+    for index, (_, row) in enumerate(rows):
+        if filled[index] is not None:
+            continue
+        _, cores = _row_keys(row)
+        if len(cores[0]) < 4:
+            continue
+        low = max((f[1] for f in filled[:index] if f), default=0)
+        high = min((f[0] for f in filled[index + 1 :] if f), default=len(stream.keys))
+        window = stream.keys[low:high]
+        if not window:
+            continue
+        best = max((fuzz.partial_ratio_alignment(core, window) for core in cores), key=lambda a: a.score)
+        if best.score >= FUZZY_MIN_SCORE and (best.dest_end - best.dest_start) >= len(cores[0]) * 0.6:
+            filled[index] = (low + best.dest_start, low + best.dest_end, best.score)
+    return filled
+
+
+def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
+    """For each declared row of a table (template order), where its label is in the stream."""
+    rows = [(block, row) for block in table.blocks for row in block.rows]
+    chain = _longest_chain([_occurrences(stream, row) for _, row in rows])
+    filled = _fuzzy_fill(stream, rows, chain)
+    matches: list[RowMatch | None] = []
+    for (block, row), span in zip(rows, filled, strict=True):
+        if span is None:
+            matches.append(None)
+            continue
+        start, end = span[0], span[1]
+        score = span[2] if len(span) > 2 else 100.0
+        matches.append(
+            RowMatch(row, block, start, end, stream.owner[start], score, stream.raw_label(start, end))
+        )
+    return matches
+
+
+# ---------------------------------------------------------------- values
+
+
+def _cell(table: Table, block: Block, row: Label, col: Label, item: Item, method: str, **extra) -> dict | None:
+    value_type = col.value_type or row.value_type or block.value_type
+    value = parse_value(item.text, value_type)
+    if value.number is None:
+        return None
+    cell = {
+        "table": table.name,
+        "row": row.label,
+        "col": col.label,
+        "value": value.number,
+        "row_key": row.key,
+        "col_key": col.key,
+        "label_raw": extra.get("label_raw", ""),
+        "col_raw": extra.get("col_raw"),
+        "page": item.page,
+        "method": method,
+        "uncertain": bool(extra.get("uncertain", False)),
+    }
+    if value.unit:
+        cell["unit_raw"] = value.unit
+    return cell
+
+
+def _value_warnings(table: Table, row: Label, cols: tuple[Label, ...], values: list[Item]) -> list[dict]:
+    warnings = []
+    for col, item in zip(cols, values, strict=False):
+        value = parse_value(item.text, col.value_type or "integer")
+        common = {"table": table.name, "row": row.label, "col": col.label, "raw": item.text, "page": item.page}
+        if value.number is None:
+            warnings.append({"code": "cell_blank", "reason": value.absent_reason, **common,
+                             "message": f"{row.label} / {col.label}: written as {item.text!r}, kept absent"})
+        elif value.unit:
+            warnings.append({"code": "unit_in_cell", "unit": value.unit, **common,
+                             "message": f"{row.label} / {col.label}: unit {value.unit} written in the cell"})
+        elif value.not_integer:
+            warnings.append({"code": "not_integer", **common,
+                             "message": f"{row.label} / {col.label}: {item.text} is not a whole number"})
+        elif isinstance(value.number, int) and value.number < 0 and (col.value_type != "signed_integer"):
+            warnings.append({"code": "negative_value", **common,
+                             "message": f"{row.label} / {col.label}: negative count {item.text}"})
+    return warnings
+
+
+def _header_col_raw(stream: Stream, block: Block, low: int, high: int) -> dict[str, str]:
+    """Column labels found in the block's header (official label or a declared variant), as found."""
+    header = stream.keys[low:high]
+    found: dict[str, str] = {}
+    for col in block.cols:
+        for name in (col.label, *col.variants):
+            if label_key(name) and label_key(name) in header:
+                found[col.key] = name
+                break
+    return found
+
+
+def _values_between(items: list[Item], start_item: int, stop_item: int) -> list[int]:
+    return [i for i in range(start_item + 1, stop_item) if items[i].kind == "value"]
+
+
+def _is_repeat(items: list[Item], extra: list[int], taken: list[int]) -> bool:
+    """Extra values that only repeat a merged cell (same text, same grid row) or are blank are not data."""
+    texts = {items[i].text for i in taken}
+    return all(items[i].text == "" or (items[i].from_grid and items[i].text in texts) for i in extra)
+
+
+def assign_rows(stream: Stream, table: Table, matches: list[RowMatch | None], region_end: int, method: str,
+                result: ParsedTables) -> None:
+    """Cells of every found row: the first n values after its label, before the next found label."""
+    items = stream.items
+    found = [(i, m) for i, m in enumerate(matches) if m is not None]
+    rows = [(block, row) for block in table.blocks for row in block.rows]
+    for position, (index, match) in enumerate(found):
+        stop = found[position + 1][1].item if position + 1 < len(found) else region_end
+        values = _values_between(items, match.item, stop)
+        next_index = found[position + 1][0] if position + 1 < len(found) else len(rows)
+        skipped = rows[index + 1 : next_index]
+        _assign_row(stream, table, match, values, skipped, method, result)
+
+
+def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int], skipped: list, method: str,
+                result: ParsedTables) -> None:
+    items = stream.items
+    n = len(match.block.cols)
+    uncertain = match.score < CERTAIN_SCORE
+    header = _header_col_raw(stream, match.block, max(0, match.key_start - 400), match.key_start)
+    if len(values) < n:
+        result.warnings.append(_incomplete(table, match.row, [items[v].text for v in values], n))
+        return
+    _emit(stream, table, match.block, match.row, values[:n], match.label_raw, header, uncertain, method, result)
+    extra = values[n:]
+    if not extra or _is_repeat(items, extra, values[:n]):
+        return
+    if skipped and all(len(b.cols) == n for b, _ in skipped) and len(extra) == n * len(skipped):
+        for k, (block, row) in enumerate(skipped):
+            chunk = extra[k * n : (k + 1) * n]
+            _emit(stream, table, block, row, chunk, "", {}, True, method, result)
+            result.warnings.append({"code": "row_by_order", "table": table.name, "row": row.label,
+                                    "message": f"{row.label}: label not found; values assigned by template order "
+                                               "(uncertain)"})
+        return
+    result.warnings.append({"code": "extra_values", "table": table.name, "row": match.row.label,
+                            "values": [items[v].text for v in extra],
+                            "message": f"{match.row.label}: {len(extra)} more values than columns; first {n} taken"})
+
+
+def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[int], label_raw: str,
+          header: dict[str, str], uncertain: bool, method: str, result: ParsedTables) -> None:
+    items = stream.items
+    value_items = [items[v] for v in values]
+    for col, item in zip(block.cols, value_items, strict=True):
+        cell = _cell(table, block, row, col, item, method, label_raw=label_raw, col_raw=header.get(col.key),
+                     uncertain=uncertain)
+        if cell is not None:
+            result.cells.append(cell)
+    result.warnings.extend(_value_warnings(table, row, block.cols, value_items))
+
+
+def _incomplete(table: Table, row: Label, found: list[str], n: int) -> dict:
+    return {"code": "row_incomplete", "table": table.name, "row": row.label, "values": found,
+            "message": f"{row.label}: {len(found)} values found for {n} columns; the row's cells are left absent "
+                       "rather than guessed by position"}
+
+
+def assign_unlabelled_row(stream: Stream, table: Table, start: int, end: int, method: str,
+                          result: ParsedTables) -> None:
+    """A one-row table without a row label (table 四): the first n values of its region, in column order."""
+    block = table.blocks[0]
+    row = block.rows[0]
+    n = len(block.cols)
+    values = [i for i in range(start, end) if stream.items[i].kind == "value"]
+    if len(values) < n:
+        result.warnings.append(_incomplete(table, row, [stream.items[v].text for v in values], n))
+        return
+    taken = values[:n]
+    one_row = len({stream.items[v].source_row for v in taken}) == 1
+    _emit(stream, table, block, row, taken, "", {}, not one_row, method, result)
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def parse_table(items: list[Item], region: tuple[int, int], table: Table, method: str) -> ParsedTables:
+    result = ParsedTables()
+    start, end = region
+    stream = Stream(items[start:end])
+    if len(table.rows) == 1 and len(table.blocks) == 1 and table.name == "review_litigation":
+        assign_unlabelled_row(stream, table, 0, len(stream.items), method, result)
+        return result
+    matches = match_rows(stream, table)
+    assign_rows(stream, table, matches, len(stream.items), method, result)
+    return result
+
+
+def _missing_warnings(table: Table, cells: list[dict]) -> list[dict]:
+    have = {(c["row"], c["col"]) for c in cells}
+    warnings = []
+    for block in table.blocks:
+        for row in block.rows:
+            cols = [c.label for c in block.cols if (row.label, c.label) not in have]
+            if cols:
+                warnings.append({"code": "cell_missing", "table": table.name, "row": row.label, "cols": cols,
+                                 "message": f"{table.name}: {row.label}: no value for {', '.join(cols)}"})
+    return warnings
+
+
+def parse_tables(doc: Document, template: Template) -> ParsedTables:
+    """Every cell of the template's three tables that the document holds, with warnings for the rest.
+
+    Grids (real tables) are read first; a table the grids do not hold is read from the text lines.
+    """
+    sources = []
+    if doc.tables:
+        sources.append(items_from_grids(doc.tables))
+    sources.append(items_from_lines(doc.lines))
+    result = ParsedTables()
+    for name in TABLE_NAMES:
+        table = template.tables[name]
+        parsed = ParsedTables()
+        for items in sources:
+            region = table_regions(items, template).get(name)
+            if region is None:
+                continue
+            parsed = parse_table(items, region, table, doc.method)
+            if parsed.cells:
+                break
+        if not parsed.cells:
+            result.warnings.append({"code": "table_missing", "table": name,
+                                    "message": f"table {table.title} ({name}) not found"})
+            continue
+        result.cells.extend(parsed.cells)
+        result.warnings.extend(parsed.warnings)
+        result.warnings.extend(_missing_warnings(table, parsed.cells))
+    return result
