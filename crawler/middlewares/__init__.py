@@ -1,0 +1,1 @@
+"""Downloader middlewares, one job each: encoding, response classification, capture, robots, retry."""
