@@ -20,18 +20,15 @@ from __future__ import annotations
 import html
 import io
 import random
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import docx
 from docx.enum.section import WD_ORIENT
 from docx.shared import Pt
 from hypothesis import strategies as st
 
+from extract.readers.office import convert_files
 from extract.template import TABLE_NAMES, Template, load_template
 
 APPLICATIONS_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
@@ -408,21 +405,14 @@ def _html_cell(span: Span, word_pasted: bool) -> str:
 # ---- PDF (through LibreOffice) ---------------------------------------------------------------------
 
 
-def render_pdfs(docx_files: list[bytes], workdir: Path, timeout: float = 300) -> list[bytes]:
+def render_pdfs(docx_files: list[bytes], timeout: float = 300) -> list[bytes]:
     """PDFs of the given DOCX files, converted in one LibreOffice call."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    sources = []
-    for i, data in enumerate(docx_files):
-        path = workdir / f"report_{i:04d}.docx"
-        path.write_bytes(data)
-        sources.append(path)
-    with tempfile.TemporaryDirectory(prefix="lo-profile-") as profile:
-        subprocess.run(
-            [shutil.which("soffice") or "soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-             "--convert-to", "pdf", "--outdir", str(workdir), *map(str, sources)],
-            check=True, capture_output=True, timeout=timeout,
-        )  # fmt: skip
-    return [path.with_suffix(".pdf").read_bytes() for path in sources]
+    sources = {str(i): (data, "docx") for i, data in enumerate(docx_files)}
+    converted = convert_files(sources, "pdf", timeout)
+    failed = [key for key, out in converted.items() if not isinstance(out, bytes)]
+    if failed:
+        raise RuntimeError(f"LibreOffice failed on rendered reports {failed}: {converted[failed[0]]}")
+    return [converted[str(i)] for i in range(len(docx_files))]
 
 
 # ---- PDF-style broken text -------------------------------------------------------------------------

@@ -15,14 +15,18 @@ A PDF without a text layer (a scan) goes to the OCR reader when there is one; ot
 
 from __future__ import annotations
 
+import ctypes
 import importlib
 import importlib.util
 import io
+import itertools
 import math
 import re
 from collections import Counter
+from dataclasses import dataclass
 
 import pypdfium2 as pdfium
+import pypdfium2.raw as raw
 
 from extract.detect import PDF
 from extract.document import Document, Grid, Line
@@ -30,7 +34,12 @@ from extract.errors import ReadError
 from extract.limits import Limits
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
+RUN = re.compile(r"[^\r\n]+")
+QUOTES = re.compile(r"[“”‘’「」『』]")
+TRAILING_QUOTES = re.compile(r"[\s“”‘’「」『』]+$")
+QUOTE_GAP = re.compile(r" *([“”‘’「」『』]) *")
 EDGE_LINES = 2
+LINE_LOOKBACK = 4
 MIN_CHARS_PER_PAGE = 20
 PAGE_NUMBER = re.compile(
     r"^[-—–_\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／,，]\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–_\s]*$|^page\s*\d+", re.I
@@ -77,12 +86,118 @@ def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[str]:
     try:
         textpage = page.get_textpage()
         try:
-            text = textpage.get_text_bounded()
+            return _visual_lines(textpage)
         finally:
             textpage.close()
     finally:
         page.close()
-    return [line.strip() for line in LINE_BREAK.split(text) if line.strip()]
+
+
+def _visual_lines(textpage: pdfium.PdfTextPage) -> list[str]:
+    """The page's lines as the eye reads them, built from pdfium's text runs.
+
+    `get_text_bounded()` keeps table rows on one line but glues the numbers of adjacent cells together
+    whenever pdfium sees no gap character between them ("0", "7", "6" in three cells come out as "076").
+    So we take the runs in content order (`get_text_range()`, one run per line of each cell), locate each
+    run by the boxes of its first and last characters (two calls per run, about as cheap as the bounded
+    text itself), group runs whose vertical extents overlap into one line, and order each line by x.
+    """
+    text = textpage.get_text_range()
+    if len(text) != textpage.count_chars():  # characters beyond the BMP shift indices: take pdfium's own lines
+        return [line.strip() for line in LINE_BREAK.split(textpage.get_text_bounded()) if line.strip()]
+    box = _CharBoxes(textpage)
+    runs: list[Run] = []
+    for match in RUN.finditer(text):
+        x0, _, y0, y1 = box(match.start())
+        _, x1, b0, b1 = box(match.end() - 1)
+        runs.append(Run(x0, x1, min(y0, b0), max(y1, b1), match.group(), match.start()))
+    return [_join(line, box) for line in _group_lines(runs)]
+
+
+class _CharBoxes:
+    """(left, right, bottom, top) of a character, through the raw API with reused ctypes doubles."""
+
+    def __init__(self, textpage: pdfium.PdfTextPage):
+        self.textpage = textpage.raw
+        self.values = [ctypes.c_double() for _ in range(4)]
+
+    def __call__(self, index: int) -> tuple[float, float, float, float]:
+        raw.FPDFText_GetCharBox(self.textpage, index, *self.values)
+        left, right, bottom, top = (v.value for v in self.values)
+        return left, right, bottom, top
+
+
+@dataclass
+class Run:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    text: str
+    start: int  # index of the first character on the page
+
+
+def _group_lines(runs: list[Run]) -> list[list[Run]]:
+    """Runs sharing most of their height form a line; lines from the top of the page down.
+
+    Runs come sorted by their top edge, so a run can only belong to one of the last few lines opened.
+    """
+    lines: list[list] = []  # [bottom, top, members]
+    for run in sorted(runs, key=lambda r: -r.y1):
+        height = max(run.y1 - run.y0, 0.1)
+        for line in reversed(lines[-LINE_LOOKBACK:]):
+            overlap = min(line[1], run.y1) - max(line[0], run.y0)
+            if overlap >= 0.5 * min(height, line[1] - line[0]):
+                line[2].append(run)
+                line[0] = min(line[0], run.y0)
+                break
+        else:
+            lines.append([run.y0, run.y1, [run]])
+    return [sorted(members, key=lambda r: r.x0) for _, _, members in lines]
+
+
+def _join(runs: list[Run], box: _CharBoxes) -> str:
+    """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word."""
+    out = _run_text(runs[0], box)
+    for previous, run in itertools.pairwise(runs):
+        gap = run.x0 - previous.x1
+        height = max(run.y1 - run.y0, previous.y1 - previous.y0, 1.0)
+        out += (" " if gap > 0.2 * height else "") + _run_text(run, box)
+    return out
+
+
+def _run_text(run: Run, box: _CharBoxes) -> str:
+    """A run's text; quotation marks put back in place when the PDF wrote them after their line.
+
+    Writers set “ ” in a fallback font and emit those glyphs after the rest of the line, so in content
+    order they trail the run ("落实 三审三校 制度 … “ ”"). Each trailing mark is placed by a binary search
+    on x among the run's other characters (which are in order), and the gap space left where it sits goes.
+    """
+    trailing = TRAILING_QUOTES.search(run.text)
+    if trailing is None or not QUOTES.search(trailing.group()):
+        return run.text.strip()
+    body = list(run.text[: trailing.start()])
+    inserts = []
+    for offset, mark in enumerate(trailing.group(), start=trailing.start()):
+        if QUOTES.match(mark):
+            left, right, _, _ = box(run.start + offset)
+            inserts.append((_position(run.start, len(body), (left + right) / 2, box), mark))
+    for position, mark in sorted(inserts, reverse=True):
+        body.insert(position, mark)
+    return QUOTE_GAP.sub(r"\1", "".join(body)).strip()
+
+
+def _position(start: int, count: int, x: float, box: _CharBoxes) -> int:
+    """How many of the `count` characters from `start` lie left of x (they are in x order)."""
+    low, high = 0, count
+    while low < high:
+        middle = (low + high) // 2
+        left, right, _, _ = box(start + middle)
+        if (left + right) / 2 < x:
+            low = middle + 1
+        else:
+            high = middle
+    return low
 
 
 def _without_furniture(pages: list[list[str]]) -> list[tuple[int, str]]:
