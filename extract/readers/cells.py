@@ -25,6 +25,24 @@ def join_fragments(fragments: list[str]) -> str:
     return CJK_BOUNDARY.sub("", text)
 
 
+def drop_covered_columns(
+    grid: list[list[str]], starts: list[list[bool]], slivers: frozenset[int] = frozenset()
+) -> list[list[str]]:
+    """Remove grid columns in which no cell starts (every row there continues a cell from the left) and
+    `slivers`, columns a hair wide.
+
+    Word and HTML tables carry such columns when column edges do not line up across rows (a DOC saved by
+    another editor often has a 1-twip column); keeping them would show a merged cell's text twice in a row.
+    `starts[r][c]` says whether a cell begins at grid position (r, c).
+    """
+    width = max((len(row) for row in grid), default=0)
+    keep = [
+        c for c in range(width)
+        if c == 0 or (c not in slivers and any(c < len(row) and row[c] for row in starts))
+    ]  # fmt: skip
+    return [[row[c] for c in keep if c < len(row)] for row in grid]
+
+
 def check_zip(data: bytes, limits: Limits, what: str) -> None:
     """Refuse a ZIP container (DOCX, XLSX) that would inflate beyond the limits, before inflating anything.
 

@@ -24,7 +24,7 @@ from extract.detect import DOCX
 from extract.document import Document, Grid, Line
 from extract.errors import ReadError
 from extract.limits import Limits
-from extract.readers.cells import check_zip, join_fragments
+from extract.readers.cells import check_zip, drop_covered_columns, join_fragments
 
 
 def read_docx(data: bytes, limits: Limits | None = None, media_type: str = DOCX, method: str = "docx") -> Document:
@@ -57,9 +57,11 @@ def _open(data: bytes) -> WordDocument:
 def table_grid(table: Table) -> tuple[list[list[str]], list[list[str]]]:
     """The table as (grid, text rows): the grid with merges expanded, the text rows with each merge once."""
     grid: list[list[str]] = []
+    starts: list[list[bool]] = []
     text_rows: list[list[str]] = []
     for tr in table._tbl.tr_lst:
         row: list[str] = [""] * tr.grid_before
+        row_starts: list[bool] = [True] * tr.grid_before
         text_row: list[str] = [""] * tr.grid_before
         for tc in tr.tc_lst:
             column = len(row)
@@ -70,8 +72,21 @@ def table_grid(table: Table) -> tuple[list[list[str]], list[list[str]]]:
                 cell_text = join_fragments([p.text for p in _Cell(tc, table).paragraphs])
                 written = cell_text
             row.extend([cell_text] * tc.grid_span)
+            row_starts.extend([True] + [False] * (tc.grid_span - 1))
             text_row.append(written)
         grid.append(row)
+        starts.append(row_starts)
         text_rows.append(text_row)
     width = max((len(row) for row in grid), default=0)
-    return [row + [""] * (width - len(row)) for row in grid], text_rows
+    grid = [row + [""] * (width - len(row)) for row in grid]
+    return drop_covered_columns(grid, starts, _sliver_columns(table)), text_rows
+
+
+def _sliver_columns(table: Table) -> frozenset[int]:
+    """Grid columns under a twentieth of the median width: edge misalignments, not columns anyone sees."""
+    widths = [col.w for col in table._tbl.tblGrid.gridCol_lst]
+    known = sorted(w for w in widths if w)
+    if not known:
+        return frozenset()
+    median = known[len(known) // 2]
+    return frozenset(i for i, w in enumerate(widths) if w is not None and w < median / 20)

@@ -27,7 +27,7 @@ from extract.detect import HTML, decode, normalise_codec
 from extract.document import Document, Grid, Line
 from extract.errors import ReadError
 from extract.limits import Limits
-from extract.readers.cells import join_fragments
+from extract.readers.cells import drop_covered_columns, join_fragments
 
 MAX_SPAN = 1000
 BLOCK_TAGS = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
@@ -80,7 +80,8 @@ def innermost_tables(root: lxml.html.HtmlElement) -> list[lxml.html.HtmlElement]
 def expand_table(table: lxml.html.HtmlElement) -> list[list[str]]:
     """The table as a grid: each cell's text in every position its rowspan × colspan covers."""
     grid: dict[tuple[int, int], str] = {}
-    rows = [tr for tr in table.iter("tr")]
+    starts: set[tuple[int, int]] = set()
+    rows = list(table.iter("tr"))
     for r, tr in enumerate(rows):
         c = 0
         for cell in tr:
@@ -91,6 +92,7 @@ def expand_table(table: lxml.html.HtmlElement) -> list[list[str]]:
             text = cell_text(cell)
             rowspan = _span(cell.get("rowspan"), len(rows) - r)
             colspan = _span(cell.get("colspan"), MAX_SPAN)
+            starts.add((r, c))
             for dr in range(rowspan):
                 for dc in range(colspan):
                     grid.setdefault((r + dr, c + dc), text)
@@ -99,7 +101,8 @@ def expand_table(table: lxml.html.HtmlElement) -> list[list[str]]:
         return []
     height = max(r for r, _ in grid) + 1
     width = max(c for _, c in grid) + 1
-    return [[grid.get((r, c), "") for c in range(width)] for r in range(height)]
+    expanded = [[grid.get((r, c), "") for c in range(width)] for r in range(height)]
+    return drop_covered_columns(expanded, [[(r, c) in starts for c in range(width)] for r in range(height)])
 
 
 def _span(value: str | None, most: int) -> int:
