@@ -1,0 +1,51 @@
+"""Many files at once: office files (DOC, WPS, RTF, XLS) are converted by LibreOffice in batches.
+
+LibreOffice costs about a second per call, mostly start-up, so the office files of a batch are
+detected first and converted together (extract/readers/office.py `convert_batch`); everything else is
+read one file at a time. Records come out in input order, one per path, never an exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from extract.detect import OFFICE_SHEET_TYPES, OFFICE_WORD_TYPES, XLSX, detect
+from extract.errors import ReadError
+from extract.limits import Limits
+from extract.model import error_record, source_of
+from extract.pipeline import extract_document, extract_path
+
+OFFICE = (OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES) - {XLSX}
+
+
+def _office_paths(paths: list[str], limits: Limits) -> list[str]:
+    office = []
+    for path in paths:
+        try:
+            if Path(path).stat().st_size <= limits.max_file_bytes and detect(Path(path).read_bytes()) in OFFICE:
+                office.append(path)
+        except OSError:
+            continue  # extract_path reports it
+    return office
+
+
+def extract_paths(paths: list[str], limits: Limits | None = None) -> Iterator[dict]:
+    """One record per path, in order; office files converted together first."""
+    limits = limits or Limits.from_env()
+    office = _office_paths(paths, limits)
+    converted: dict = {}
+    if office:
+        from extract.readers.office import convert_batch
+
+        converted = convert_batch(office, limits)
+    for path in paths:
+        outcome = converted.get(path)
+        if outcome is None:
+            yield extract_path(path, limits)
+        elif isinstance(outcome, ReadError):
+            data = Path(path).read_bytes()
+            yield error_record(source_of(data, detect(data), path=path), [outcome.as_dict()])
+        else:
+            data = Path(path).read_bytes()
+            yield extract_document(outcome, source_of(data, detect(data), path=path))

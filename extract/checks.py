@@ -1,0 +1,88 @@
+"""The template's hard accounting identities (勾稽关系), evaluated on the cells as found.
+
+Each declared identity ranges over the columns (`each: col`: the listed keys are rows, the identity
+holds in every column) or the rows (`each: row`) of its table; every instance becomes one check with
+the numbers on both sides. Numbers are never corrected: a failed check is a finding about the
+report (or the extraction), and the cells stay as read. An instance with a missing cell is not
+evaluated (a warning says which). Soft findings — the narrative quoting other numbers than the
+table — are warnings, never checks.
+"""
+
+from __future__ import annotations
+
+import re
+
+from extract.template import Identity, Label, Template
+
+TOLERANCE = 1e-6
+# "共办理依申请公开件 51 件", "全年共处理依申请公开件数 3件", "共受理政府信息公开依申请公开 3 件",
+# "共收到政府信息公开申请 12 件"
+_NARRATIVE_APPLICATIONS = re.compile(
+    r"(?:共|全年|总计)\s*(?:办理|受理|处理|收到|接收)[^。；，,\d]{0,20}?(?:依申请|申请)[^。；，,\d]{0,12}?"
+    r"(\d[\d,]*)\s*(?:件|个|条)"
+)
+
+
+def _labels(template: Template, identity: Identity) -> tuple[list[Label], list[Label], list[Label]]:
+    table = template.tables[identity.table]
+    by_key = {label.key: label for label in (table.rows if identity.each == "col" else table.cols)}
+    over = table.cols if identity.each == "col" else table.rows
+    return [by_key[k] for k in identity.sum], [by_key[k] for k in identity.equals], over
+
+
+def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Checks for every instance of every identity whose cells are all present, and warnings for the rest."""
+    values = {(c["table"], c["row"], c["col"]): c["value"] for c in cells}
+    checks: list[dict] = []
+    skipped: list[dict] = []
+    for identity in template.identities:
+        terms, equals, over = _labels(template, identity)
+        for along in over:
+            check = _instance(identity, terms, equals, along, values)
+            (checks if "holds" in check else skipped).append(check)
+    warnings = []
+    if skipped and cells:
+        warnings.append({"code": "check_incomplete", "count": len(skipped),
+                         "rules": sorted({s["rule"] for s in skipped}),
+                         "message": f"{len(skipped)} identity instances not evaluated: cells missing"})
+    return checks, warnings
+
+
+def _instance(identity: Identity, terms: list[Label], equals: list[Label], along: Label,
+              values: dict[tuple[str, str, str], float]) -> dict:
+    def cell(label: Label) -> tuple[str, str, str]:
+        if identity.each == "col":
+            return identity.table, label.label, along.label
+        return identity.table, along.label, label.label
+
+    needed = [cell(label) for label in (*terms, *equals)]
+    missing = [key for key in needed if key not in values]
+    base = {"rule": identity.id, "table": identity.table, "over": along.label, "description": identity.description}
+    if missing:
+        return {**base, "missing": [key[1] if identity.each == "col" else key[2] for key in missing]}
+    lhs = sum(values[cell(label)] for label in terms)
+    rhs = sum(values[cell(label)] for label in equals)
+    terms_out = {label.label: values[cell(label)] for label in (*terms, *equals)}
+    return {**base, "holds": abs(lhs - rhs) <= TOLERANCE, "lhs": lhs, "rhs": rhs, "terms": terms_out}
+
+
+def narrative_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:
+    """Soft check: an application count quoted in the overview that matches no total of table 三."""
+    table = template.tables["applications"]
+    total_col = table.cols[-1].label
+    totals = {c["row"]: c["value"] for c in cells if c["table"] == "applications" and c["col"] == total_col}
+    rows = {row.key: row.label for row in table.rows}
+    new = totals.get(rows.get("new_received", ""))
+    carried = totals.get(rows.get("carried_over", ""))
+    processed = totals.get(rows.get("total_processed", ""))
+    if new is None:
+        return []
+    allowed = {new, processed, new + (carried or 0)} - {None}
+    warnings = []
+    for match in _NARRATIVE_APPLICATIONS.finditer(overview):
+        quoted = int(match.group(1).replace(",", ""))
+        if quoted not in allowed:
+            warnings.append({"code": "narrative_mismatch", "quoted": quoted, "text": match.group(0),
+                             "table_total": new,
+                             "message": f"the text says {match.group(0)!r} but table 三 has {new} new applications"})
+    return warnings

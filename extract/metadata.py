@@ -1,0 +1,59 @@
+"""What a report is: its title, the year it reports on, who issued it, which template, which scope.
+
+Title → year and body is shared vocabulary (vocab/titles.py, also used by the crawler). The year is
+always the title's, never the statistics period the text states (reports get that wrong). The
+template is detected by content, with each declaration's `detect` strings, never by year: some 2019
+and 2020 reports already use the 2021 layout. A report that has neither template's table labels but
+is an annual report on disclosure is `legacy` (the 2008–2018 formats: text and sections, no cells).
+"""
+
+from __future__ import annotations
+
+import re
+
+from extract.normalize import label_key
+from extract.template import Template, all_templates
+from vocab.titles import clean_title, is_annual_report_title
+
+_REPORT_MARKERS = ("信息公开", "政务公开")
+_AGGREGATE = re.compile(r"全(?:省|市|区|县|旗|州|盟)(?:各级|各地|各部门|范围内)?(?:行政机关|政府|共|累计|各)")
+_DEPARTMENT = re.compile(r"(?:局|办公室|委员会|委|厅|署|中心|办|站|所|院|馆|队|处|会|公司)$")
+
+
+def find_title(paragraphs: list[str], declared: str | None = None) -> str | None:
+    """The report's title: the reader's title if it names a report, else the first heading line that does.
+
+    Falls back to the first short line of the document, as written.
+    """
+    if declared and is_annual_report_title(declared)[0]:
+        return clean_title(declared)
+    for paragraph in paragraphs[:8]:
+        if len(paragraph) <= 80 and is_annual_report_title(paragraph)[0]:
+            return clean_title(paragraph)
+    first = next((p for p in paragraphs if p.strip()), None)
+    if declared:
+        return clean_title(declared)
+    return clean_title(first) if first and len(first) <= 80 else None
+
+
+def detect_template(text: str) -> tuple[str, Template | None, dict[str, int]]:
+    """("2021" | "2019" | "legacy" | "unknown", the declaration or None, detect-string hits per template)."""
+    key = label_key(text)
+    hits = {t.id: sum(1 for s in t.detect_any if label_key(s) in key) for t in all_templates()}
+    best = max(all_templates(), key=lambda t: (hits[t.id], t.id))
+    if hits[best.id] > 0:
+        return best.id, best, hits
+    if any(marker in text for marker in _REPORT_MARKERS) and re.search(r"年度报告|年报", text):
+        return "legacy", None, hits
+    return "unknown", None, hits
+
+
+def detect_scope(text: str, body: str | None) -> str:
+    """本级 (the body's own work), 汇总 (a government's report summing its departments) or unknown."""
+    if body and "人民政府" in body and not body.endswith(("办公室", "办公厅")) and _AGGREGATE.search(text):
+        return "汇总"
+    if body and _DEPARTMENT.search(body) and "人民政府" not in body[-6:]:
+        return "本级"
+    if "本机关" in text or "本单位" in text:
+        return "本级"
+    return "unknown"

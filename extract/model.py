@@ -1,0 +1,52 @@
+"""The report model: one JSON object per report, written by extract and read by the archive.
+
+Field names are a contract (README "The report model"); this module is the one place that lays a
+record out, so every path (a file, a raw-store report, a file that could not be read) writes the same
+fields in the same order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from importlib.metadata import PackageNotFoundError, version
+
+FIELDS = (
+    "source", "representations", "page_url", "listing_title", "published", "portal",
+    "title", "body", "year", "template", "scope", "extractor_version", "method", "ocr", "pages",
+    "text", "sections", "cells", "checks", "warnings", "errors",
+)  # fmt: skip
+
+
+@cache
+def extractor_version() -> str:
+    """The installed govreports version (pyproject.toml), which every record carries."""
+    try:
+        return version("govreports")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def source_of(data: bytes, media_type: str, **where: str) -> dict:
+    """The `source` object: where the bytes came from (path as given, or url), their hash, type and size."""
+    return {**where, "sha256": hashlib.sha256(data).hexdigest(), "media_type": media_type, "size": len(data)}
+
+
+def record(**fields) -> dict:
+    """A record with every field of the model, in contract order; fields not given are null or empty."""
+    empty_lists = {"sections", "cells", "checks", "warnings", "errors"}
+    out = {name: ([] if name in empty_lists else None) for name in FIELDS}
+    out["template"] = "unknown"
+    out["scope"] = "unknown"
+    out["ocr"] = False
+    out["extractor_version"] = extractor_version()
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of the report model: {sorted(unknown)}")
+    out.update(fields)
+    return out
+
+
+def error_record(source: dict, errors: list[dict], **fields) -> dict:
+    """The record of an input that could not be read: its source and why, nothing invented."""
+    return record(source=source, errors=errors, **fields)

@@ -1,0 +1,171 @@
+"""From bytes or a `Document` to a report-model record.
+
+`extract_document(doc, source)` is the entry point every reader's output goes through: text cleaned,
+title/year/body read, template detected by content, sections split, the three tables parsed (or, for
+OCR, every engine's reading parsed and arbitrated by the identities), identities checked.
+`extract_path(path)` reads a file first, choosing the reader by content (extract/detect.py), and turns
+any read failure into a record whose `errors` say why — a batch never stops on a bad file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from extract import checks as checks_module
+from extract.detect import (
+    DOCX,
+    EMPTY,
+    HTML,
+    IMAGE_TYPES,
+    OFFICE_SHEET_TYPES,
+    OFFICE_WORD_TYPES,
+    PDF,
+    TEXT,
+    detect,
+)
+from extract.document import Document
+from extract.errors import ReadError
+from extract.limits import Limits
+from extract.metadata import detect_scope, detect_template, find_title
+from extract.model import error_record, record, source_of
+from extract.normalize import drop_page_furniture, paragraphs
+from extract.sections import split_sections
+from extract.tables import parse_tables
+from extract.template import Template
+from vocab.titles import issuing_body, report_year
+
+OFFICE_TYPES = OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES
+
+
+def read_document(data: bytes, media_type: str, limits: Limits | None = None) -> Document:
+    """The reader for a media type (judged by content), run on the bytes; ReadError when none applies."""
+    limits = limits or Limits.from_env()
+    if media_type == EMPTY:
+        raise ReadError("empty")
+    if len(data) > limits.max_file_bytes:
+        raise ReadError("too_large", f"{len(data)} bytes, over the limit of {limits.max_file_bytes}")
+    if media_type == TEXT:
+        from extract.readers.text import read_text
+
+        return read_text(data, limits)
+    if media_type == HTML:
+        from extract.readers.html import read_html
+
+        return read_html(data, limits)
+    if media_type == PDF:
+        from extract.readers.pdf import read_pdf
+
+        return read_pdf(data, limits)
+    if media_type == DOCX:
+        from extract.readers.docx import read_docx
+
+        return read_docx(data, limits)
+    if media_type in OFFICE_TYPES:
+        from extract.readers.office import read_office
+
+        return read_office(data, limits)
+    if media_type in IMAGE_TYPES:
+        from extract.readers.ocr import read_image
+
+        return read_image(data, limits, media_type)
+    raise ReadError("unsupported_format", f"content detected as {media_type}, which govreports does not read")
+
+
+def _grid_text(doc: Document) -> str:
+    return "\n".join("\t".join(row) for grid in doc.tables for row in grid.rows)
+
+
+def _parse_cells(doc: Document, template: Template) -> tuple[list[dict], list[dict]]:
+    """Cells and warnings; an OCR document's engines are parsed one by one and arbitrated by the identities."""
+    readings = getattr(doc, "readings", None)
+    if doc.ocr and readings:
+        from extract.ocr_arbitrate import arbitrate
+
+        parsed = {r.engine: parse_tables(r.document, template) for r in readings}
+        result = arbitrate({engine: p.cells for engine, p in parsed.items()}, template.id)
+        first = next(iter(parsed.values()))
+        return result.cells, [*first.warnings, *result.warnings]
+    parsed = parse_tables(doc, template)
+    if doc.ocr:
+        for cell in parsed.cells:
+            cell["method"] = "ocr"
+            cell["uncertain"] = True
+    return parsed.cells, parsed.warnings
+
+
+def _confirm_ocr_cells(cells: list[dict], checks: list[dict]) -> None:
+    """An OCR cell read by one engine is trusted only where a holding identity covers it."""
+    confirmed = set()
+    for check in checks:
+        if check.get("holds"):
+            for label in check["terms"]:
+                confirmed.add((check["table"], check["over"], label))
+                confirmed.add((check["table"], label, check["over"]))
+    for cell in cells:
+        if cell.get("method") == "ocr" and (cell["table"], cell["row"], cell["col"]) in confirmed:
+            cell["uncertain"] = False
+
+
+def extract_document(doc: Document, source: dict) -> dict:
+    """The report-model record of a document a reader produced."""
+    paras = paragraphs(drop_page_furniture(doc.lines))
+    text = "\n".join(paras)
+    title = find_title(paras, doc.title)
+    body = issuing_body(title) if title else None
+    template_id, template, _ = detect_template(text + "\n" + _grid_text(doc))
+    sections, warnings = split_sections(paras, template)
+    cells: list[dict] = []
+    checks: list[dict] = []
+    if template is not None:
+        cells, table_warnings = _parse_cells(doc, template)
+        checks, check_warnings = checks_module.evaluate(template, cells)
+        overview = next((s["text"] for s in sections if s["number"] == 1), "")
+        if doc.ocr and not getattr(doc, "readings", None):
+            _confirm_ocr_cells(cells, checks)
+        warnings += table_warnings + check_warnings + checks_module.narrative_warnings(template, cells, overview)
+    reader_warnings = [{"code": "reader", "message": message} for message in doc.warnings]
+    if not text.strip() and not doc.tables:
+        reader_warnings.append({"code": "no_text", "message": "the document has no text"})
+    return record(
+        source=source,
+        title=title,
+        body=body,
+        year=report_year(title) if title else None,
+        template=template_id,
+        scope=detect_scope(text, body),
+        method=doc.method,
+        ocr=doc.ocr,
+        pages=doc.pages,
+        text=text,
+        sections=sections,
+        cells=cells,
+        checks=checks,
+        warnings=reader_warnings + warnings,
+    )
+
+
+def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, document: Document | None = None) -> dict:
+    """A record for bytes (from `where`: path or url); read errors become the record's `errors`."""
+    media_type = detect(data)
+    source = source_of(data, media_type, **where)
+    try:
+        doc = document or read_document(data, media_type, limits)
+    except ReadError as error:
+        return error_record(source, [error.as_dict()])
+    return extract_document(doc, source)
+
+
+def extract_path(path: str | Path, limits: Limits | None = None, document: Document | None = None) -> dict:
+    """A record for a file; `path` is kept exactly as given. Never raises on a bad file."""
+    limits = limits or Limits.from_env()
+    where = {"path": str(path)}
+    try:
+        size = Path(path).stat().st_size
+        if size > limits.max_file_bytes:
+            error = ReadError("too_large", f"{size} bytes, over the limit of {limits.max_file_bytes}")
+            return error_record({**where, "sha256": None, "media_type": None, "size": size}, [error.as_dict()])
+        data = Path(path).read_bytes()
+    except OSError as error:
+        message = f"the file could not be opened: {error.strerror or error}"
+        return error_record(where, [{"code": "unreadable", "message": message}])
+    return extract_bytes(data, where, limits, document)

@@ -1,0 +1,115 @@
+"""Extraction from a crawl's raw store: one record per report of <out>/reports.jsonl.
+
+A report can have several representations: the detail page holding the report inline and one or
+more attachments (a PDF and a DOCX of the same report, a scan). All are read; the richest wins —
+a text layer over OCR, then more cells, then more text — and where two representations disagree on a
+cell's value the record says so in `warnings` (the chosen one's value is kept, nothing is averaged).
+The record carries the crawl's context: page URL, listing title, publication date, portal.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+from extract.limits import Limits
+from extract.model import error_record, record
+from extract.pipeline import extract_path
+from vocab.titles import issuing_body, report_year
+
+CONTEXT = ("page_url", "listing_title", "published", "portal")
+
+
+def read_index(raw_dir: str | Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, report entry or None, error message or None) for each line of reports.jsonl."""
+    index = Path(raw_dir) / "reports.jsonl"
+    with index.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield number, None, f"reports.jsonl line {number} is not JSON ({error.msg})"
+                continue
+            if not isinstance(entry, dict):
+                yield number, None, f"reports.jsonl line {number} is not a JSON object"
+                continue
+            yield number, entry, None
+
+
+def representations(entry: dict) -> list[dict]:
+    """The stored files of a report: the inline page (when it holds the report) and the attachments."""
+    out = []
+    page = entry.get("page")
+    if entry.get("inline") and isinstance(page, dict) and page.get("path"):
+        out.append(page)
+    out.extend(a for a in entry.get("attachments") or [] if isinstance(a, dict) and a.get("path"))
+    return out
+
+
+def _richness(rec: dict) -> tuple:
+    return (not rec["errors"], not rec["ocr"], len(rec["cells"]), len(rec["text"] or ""))
+
+
+def _disagreements(chosen: dict, others: list[dict]) -> list[dict]:
+    values = {(c["table"], c["row"], c["col"]): c["value"] for c in chosen["cells"]}
+    warnings = []
+    for other in others:
+        for cell in other["cells"]:
+            key = (cell["table"], cell["row"], cell["col"])
+            if key in values and values[key] != cell["value"]:
+                warnings.append({"code": "representations_disagree", "table": key[0], "row": key[1], "col": key[2],
+                                 "chosen": values[key], "other": cell["value"], "other_source": other["source"],
+                                 "message": f"{key[1]} / {key[2]}: {values[key]} in the chosen file, "
+                                            f"{cell['value']} in {other['source'].get('url') or 'another file'}"})
+    return warnings
+
+
+def _summary(rec: dict, rep: dict, chosen: bool) -> dict:
+    return {**rec["source"], "method": rec["method"], "cells": len(rec["cells"]), "chosen": chosen,
+            "errors": rec["errors"]}
+
+
+def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = None) -> dict:
+    """The record of one report of the raw store, from its richest representation."""
+    raw_dir = Path(raw_dir)
+    context = {
+        "page_url": entry.get("page_url"),
+        "listing_title": entry.get("title"),
+        "published": entry.get("published"),
+        "portal": entry.get("portal"),
+    }
+    reps = representations(entry)
+    if not reps:
+        return error_record({"url": entry.get("page_url")},
+                            [{"code": "no_representation", "message": "the report has no stored page or file"}],
+                            **context)
+    records = []
+    for rep in reps:
+        rec = extract_path(raw_dir / rep["path"], limits)
+        rec["source"] = {"url": rep.get("url"), "path": rep["path"], **{k: v for k, v in rec["source"].items()
+                                                                         if k != "path"}}
+        records.append(rec)
+    chosen = max(records, key=_richness)
+    others = [r for r in records if r is not chosen]
+    fields = {k: v for k, v in chosen.items() if k not in (*CONTEXT, "representations")}
+    fields["representations"] = [_summary(r, rep, r is chosen) for r, rep in zip(records, reps, strict=True)]
+    fields["warnings"] = chosen["warnings"] + _disagreements(chosen, others)
+    if not fields["title"] and context["listing_title"]:
+        fields["title"] = context["listing_title"]
+        fields["body"] = issuing_body(context["listing_title"])
+        fields["year"] = report_year(context["listing_title"])
+    if fields["year"] is None and isinstance(entry.get("year"), int):
+        fields["year"] = entry["year"]
+    return record(**fields, **context)
+
+
+def extract_raw(raw_dir: str | Path, limits: Limits | None = None) -> Iterator[dict]:
+    """One record per report of <raw_dir>/reports.jsonl (a bad line becomes a record with `errors`)."""
+    for number, entry, problem in read_index(raw_dir):
+        if entry is None:
+            yield error_record({"path": f"reports.jsonl:{number}"}, [{"code": "bad_index_line", "message": problem}])
+            continue
+        yield extract_report(raw_dir, entry, limits)

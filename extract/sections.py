@@ -1,0 +1,130 @@
+"""The six numbered sections of a report, found by their declared headings, in order.
+
+Only the headings the template declares (and their variants) open a section, and only in template
+order: "四、结转下年度继续办理" is a row of table 三, not section 四, and "三、本年度办理结果" is a
+row label, not section 三. A heading written with another number ("四、存在问题及改进情况" when
+section 四 is missing) or slightly differently still opens its section, with a warning; a missing
+section is a warning too. Legacy reports (no declared template) are split at their own top-level
+headings ("一、…", "二、…" in sequence) so their text stays navigable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from extract.normalize import display_width, label_key
+from extract.template import Section, Template
+
+FUZZY_HEADING_SCORE = 88.0
+_TOP_LEVEL = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.{0,40})$")
+_NUMERALS = "一二三四五六七八九十"
+
+
+@dataclass
+class FoundHeading:
+    index: int
+    section: Section
+    heading: str
+    exact: bool
+
+
+def _heading_keys(section: Section) -> tuple[set[str], set[str]]:
+    names = (section.heading, *section.variants)
+    return {label_key(n) for n in names}, {label_key(n, ordinal=False) for n in names}
+
+
+def _match(paragraph: str, section: Section) -> bool | None:
+    """True for the declared heading, False for a renumbered or slightly different one, None for no heading."""
+    if display_width(paragraph) > 2 * display_width(section.heading) + 16:
+        return None
+    full, cores = _heading_keys(section)
+    key, core = label_key(paragraph), label_key(paragraph, ordinal=False)
+    if key in full:
+        return True
+    if core in cores and core != key:
+        return False
+    if core != key and max(fuzz.ratio(core, c) for c in cores) >= FUZZY_HEADING_SCORE:
+        return False
+    return None
+
+
+def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeading]:
+    """Declared headings among the paragraphs: each section at most once, in template order."""
+    found: list[FoundHeading] = []
+    next_number = 1
+    for index, paragraph in enumerate(paragraphs):
+        for section in template.sections:
+            if section.number < next_number:
+                continue
+            exact = _match(paragraph, section)
+            if exact is None:
+                continue
+            found.append(FoundHeading(index, section, paragraph.strip(), exact))
+            next_number = section.number + 1
+            break
+    return found
+
+
+def _legacy_headings(paragraphs: list[str]) -> list[tuple[int, int, str]]:
+    """(index, number, heading) of top-level headings "一、…", "二、…" that follow each other in sequence."""
+    out: list[tuple[int, int, str]] = []
+    for index, paragraph in enumerate(paragraphs):
+        match = _TOP_LEVEL.match(paragraph)
+        if not match or match.group(2).rstrip().endswith(("。", "；")):
+            continue
+        number = _numeral(match.group(1))
+        if number == len(out) + 1:
+            out.append((index, number, paragraph.strip()))
+    return out
+
+
+def _numeral(text: str) -> int:
+    if text == "十":
+        return 10
+    if text.startswith("十"):
+        return 10 + _NUMERALS.index(text[1]) + 1
+    return _NUMERALS.index(text[0]) + 1
+
+
+def _texts(paragraphs: list[str], starts: list[int]) -> list[str]:
+    bounds = [*starts[1:], len(paragraphs)]
+    return ["\n".join(paragraphs[start + 1 : end]).strip() for start, end in zip(starts, bounds, strict=True)]
+
+
+def split_sections(paragraphs: list[str], template: Template | None) -> tuple[list[dict], list[dict]]:
+    """The sections ({number, key, heading as written, text}) and warnings about missing or odd headings."""
+    if template is None:
+        return _split_legacy(paragraphs), []
+    found = find_headings(paragraphs, template)
+    texts = _texts(paragraphs, [f.index for f in found])
+    sections = [
+        {"number": f.section.number, "key": f.section.key, "heading": f.heading, "text": text}
+        for f, text in zip(found, texts, strict=True)
+    ]
+    return sections, _heading_warnings(found, template)
+
+
+def _heading_warnings(found: list[FoundHeading], template: Template) -> list[dict]:
+    warnings = []
+    seen = {f.section.number for f in found}
+    for section in template.sections:
+        if section.number not in seen:
+            warnings.append({"code": "section_missing", "section": section.number,
+                             "message": f"section {section.heading} not found"})
+    for f in found:
+        if not f.exact:
+            warnings.append({"code": "section_heading_variant", "section": f.section.number, "heading": f.heading,
+                             "message": f"{f.heading!r} taken as {f.section.heading} (numbered or worded differently)"})
+    return warnings
+
+
+def _split_legacy(paragraphs: list[str]) -> list[dict]:
+    headings = _legacy_headings(paragraphs)
+    texts = _texts(paragraphs, [h[0] for h in headings])
+    return [
+        {"number": number, "key": f"section_{number}", "heading": heading, "text": text}
+        for (_, number, heading), text in zip(headings, texts, strict=True)
+    ]
