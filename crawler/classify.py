@@ -17,10 +17,17 @@ COLUMN_WORDS = (
 COLUMN_PATH_TOKENS = ("zfxxgknb", "zfxxgkndbg", "xxgknb", "gknb", "ndbg")
 # Hubs that lead to the column: the disclosure platform and department/county subsites.
 HUB_WORDS = ("政府信息公开", "信息公开", "政务公开", "部门年报", "县区年报", "乡镇年报", "部门信息公开")
+NOT_HUB_WORDS = ("指南", "要点", "解读", "图解", "通知", "规定", "制度")
+NOT_COLUMN_WORDS = (*NOT_HUB_WORDS, "编制", "报送", "评估", "一图读懂")
 ATTACHMENT_EXTENSIONS = frozenset(
     {"pdf", "doc", "docx", "wps", "xls", "xlsx", "et", "rtf", "ofd", "jpg", "jpeg", "png", "gif", "tif", "tiff"}
 )
 _PATH_TOKEN = re.compile(r"(?<![a-z])(?:" + "|".join(COLUMN_PATH_TOKENS) + r")(?:\d{0,4})(?![a-z])")
+# Article (detail) URLs of the CMS families in PORTALS.md 4.2: never a column, whatever their folder.
+_DETAIL_PATH = re.compile(
+    r"/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/content_\d+\.s?html?$|/post_\d+\.html$"
+    r"|/\d{4}/\d{2}-\d{2}/\d+\.html$|/c01_\d+\.shtml$|/\d{6,}\.(?:s?html?|jhtml)$"
+)
 _YEAR_COLUMN = re.compile(r"^(?:19|20)\d{2}\s*年?度?$")
 
 
@@ -61,12 +68,12 @@ def pdfjs_target(url: str) -> str | None:
 def column_reason(text: str, url: str) -> str | None:
     """Why a link looks like the annual-report column (or a year/unit sub-column of it); None if not."""
     text = re.sub(r"\s+", "", text or "")
-    if classify_title(text).is_report:
+    path = urlsplit(url).path.lower()
+    if classify_title(text).is_report or _DETAIL_PATH.search(path) or any(word in text for word in NOT_COLUMN_WORDS):
         return None
     for word in COLUMN_WORDS:
         if word in text and len(text) <= len(word) + 12:
             return f"link text {word}"
-    path = urlsplit(url).path.lower()
     match = _PATH_TOKEN.search(path)
     if match and not is_attachment_url(url):
         return f"path token {match.group(0)}"
@@ -81,4 +88,6 @@ def is_year_subcolumn(text: str) -> bool:
 def is_hub(text: str) -> bool:
     """Whether a link text leads towards the column (the disclosure platform, a unit's subsite)."""
     text = re.sub(r"\s+", "", text or "")
+    if any(word in text for word in NOT_HUB_WORDS):
+        return False
     return any(word in text for word in HUB_WORDS) and len(text) <= 16

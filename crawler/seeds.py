@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from crawler.canonical import canonical_url, host_of
 
@@ -75,5 +76,11 @@ def load_seeds(path: Path) -> list[Portal]:
 
 
 def adhoc_portals(urls: list[str]) -> list[Portal]:
-    """One portal per ad-hoc start URL (`--url`), named by its host, treated as a listing."""
-    return [Portal(name=host_of(url), homepage="", listing_urls=(url,)) for url in urls]
+    """One portal per ad-hoc start URL (`--url`), named by its host: a site root is a homepage (the
+    column is searched for), any other URL a listing."""
+    portals = []
+    for url in urls:
+        is_root = urlsplit(url).path in ("", "/")
+        listings = () if is_root else (url,)
+        portals.append(Portal(name=host_of(url), homepage=url if is_root else "", listing_urls=listings))
+    return portals

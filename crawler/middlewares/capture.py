@@ -37,7 +37,9 @@ def _headers(headers) -> list[tuple[str, str]]:
 
 def failure_outcome(exception: BaseException) -> str:
     """The outcome a failed download is recorded with."""
-    if isinstance(exception, CancelledError) and "max size" in str(exception):
+    if isinstance(exception, CancelledError):
+        # Scrapy cancels a download past DOWNLOAD_MAXSIZE: with a message when Content-Length announced
+        # it, without one when a streamed body crossed the limit. Timeouts arrive as TimeoutError.
         return "too_large"
     if isinstance(exception, (TimeoutError, TwistedTimeoutError)):
         return "timeout"

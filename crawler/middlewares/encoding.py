@@ -10,6 +10,9 @@ from charset_normalizer import from_bytes
 from scrapy.http import Response, TextResponse
 from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
+from crawler.sniff import media_type
+
+TEXT_TYPES = frozenset({"text/html", "text/plain", "application/xml", "application/json"})
 GB_LABELS = frozenset({"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "hz-gb-2312", "csgb2312"})
 
 
@@ -54,7 +57,7 @@ class EncodingMiddleware:
     """Re-decodes every text response with the codec `choose_codec` picks."""
 
     def process_response(self, request, response: Response, spider):
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or media_type(response.body[:4096]) not in TEXT_TYPES:
             request.meta["codec"] = None
             return response
         content_type = response.headers.get("Content-Type", b"").decode("latin-1")

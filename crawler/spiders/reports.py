@@ -125,6 +125,11 @@ class ReportsSpider(scrapy.Spider):
         )
 
     # -- requests ----------------------------------------------------------------------------------
+    async def start(self):
+        """Scrapy ≥ 2.13 entry point; the same requests as start_requests (kept for Scrapy 2.11/2.12)."""
+        for request in self.start_requests():
+            yield request
+
     def start_requests(self):
         for portal in self.portals.values():
             for url in portal.listing_urls:
@@ -165,7 +170,7 @@ class ReportsSpider(scrapy.Spider):
     # -- listing, hub and home pages ---------------------------------------------------------------
     def parse_page(self, response: Response):
         """A home, hub or listing page: follow the column, its sub-columns and pages; classify entries."""
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or response.meta.get("outcome", "ok") != "ok":
             return
         portal = response.meta["portal"]
         adapter = adapter_for(response, response.meta.get("cms"))
@@ -177,8 +182,10 @@ class ReportsSpider(scrapy.Spider):
             if target:
                 url = canonical_url(response.urljoin(target))
             verdict = classify_title(link.text)
-            if verdict.is_report and self.may_fetch_document(url, portal):
-                if url not in self.seen_entries:
+            if verdict.is_report:
+                if not self.may_fetch_document(url, portal):
+                    yield from self._lookalike(url, link, "off-site link to a host that is not official", response)
+                elif url not in self.seen_entries:
                     self.seen_entries.add(url)
                     new_entries += 1
                     yield from self.entry(url, link, response)
@@ -222,14 +229,18 @@ class ReportsSpider(scrapy.Spider):
         if is_attachment_url(url):
             yield self.report_item(link.text, link.text, url, None, link.date, response.meta["portal"],
                                    direct=True, attachments=[url], listing_url=response.url)
-            yield scrapy.Request(url, callback=self.parse_attachment, meta={**meta, "role": "attachment"})
+            yield scrapy.Request(url, callback=self.parse_attachment, errback=self.download_failed,
+                                 meta={**meta, "role": "attachment"})
         else:
-            yield scrapy.Request(url, callback=self.parse_detail, meta={**meta, "role": "detail"})
+            yield scrapy.Request(url, callback=self.parse_detail, errback=self.download_failed,
+                                 meta={**meta, "role": "detail"})
 
     # -- detail pages ------------------------------------------------------------------------------
     def parse_detail(self, response: Response):
         """A report page: title, date, metadata, inline text, attachments."""
         meta = response.meta
+        if meta.get("outcome", "ok") != "ok":
+            return
         if not isinstance(response, TextResponse):
             yield self.report_item(meta["listing_title"], meta["listing_title"], response.url, None,
                                    meta.get("listing_date"), meta["portal"], direct=True,
@@ -251,8 +262,12 @@ class ReportsSpider(scrapy.Spider):
             inline=is_inline_report(content), attachments=attachments, listing_url=meta.get("listing_url"),
         )
         for url in attachments:
-            yield scrapy.Request(url, callback=self.parse_attachment,
+            yield scrapy.Request(url, callback=self.parse_attachment, errback=self.download_failed,
                                  meta={"portal": meta["portal"], "referrer": response.url, "role": "attachment"})
+
+    def download_failed(self, failure):
+        """A report page or attachment that could not be downloaded: the capture index has the outcome."""
+        self.logger.warning("download failed: %s (%s)", failure.request.url, failure.type.__name__)
 
     def parse_attachment(self, response: Response):
         """Attachments are stored by the capture middleware; nothing to parse here."""

@@ -1,0 +1,112 @@
+"""Serve the mock portal on 127.0.0.1 (a free port) from a thread: static pages from site.py plus the
+dynamic parts — Hanweb's dataproxy.jsp (POST only), the endless calendar, a huge attachment streamed
+in chunks without Content-Length. Every request is counted in `hits` for the tests."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from tests.portal.site import Page, build_site, calendar_page, hanweb_window
+
+_CALENDAR = re.compile(r"^/zwgk/zfxxgknb/rl/(\d{4}-\d{2})\.html$")
+HUGE_PATH = "/files/huge-2017.pdf"
+
+
+class Portal:
+    def __init__(self, pages: dict[str, Page], huge_size: int):
+        self.pages = pages
+        self.huge_size = huge_size
+        self.hits: Counter[str] = Counter()
+        self.posts: list[dict[str, list[str]]] = []
+        self.user_agents: set[str] = set()
+        self.base_url = ""
+
+
+def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format, *args):  # the test output stays quiet
+            pass
+
+        def _send(self, page: Page) -> None:
+            self.send_response(page.status)
+            self.send_header("Content-Type", page.content_type)
+            self.send_header("Content-Length", str(len(page.body)))
+            for name, value in page.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(page.body)
+
+        def _stream_huge(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/pdf")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            chunk = b"%PDF-1.4\n" + b"0" * 65527
+            sent = 0
+            try:
+                while sent < portal.huge_size:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                    sent += len(chunk)
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def do_GET(self):
+            parts = urlsplit(self.path)
+            portal.hits[parts.path] += 1
+            portal.user_agents.add(self.headers.get("User-Agent", ""))
+            if parts.path == HUGE_PATH:
+                return self._stream_huge()
+            calendar = _CALENDAR.match(parts.path)
+            if calendar:
+                return self._send(calendar_page(calendar.group(1)))
+            path = parts.path if parts.path in portal.pages else parts.path.rstrip("/") + "/"
+            page = portal.pages.get(path)
+            if page is None or parts.path == "/module/web/jpage/dataproxy.jsp":
+                return self._send(Page(b"<html><body>404 Not Found</body></html>", status=404))
+            return self._send(page)
+
+        def do_POST(self):
+            parts = urlsplit(self.path)
+            portal.hits[parts.path] += 1
+            length = int(self.headers.get("Content-Length") or 0)
+            form = parse_qs(self.rfile.read(length).decode("utf-8"))
+            if parts.path != "/module/web/jpage/dataproxy.jsp" or form.get("columnid") != ["123"]:
+                return self._send(Page(b"<html><body>404</body></html>", status=404))
+            portal.posts.append(form)
+            query = parse_qs(parts.query)
+            return self._send(hanweb_window(int(query["startrecord"][0]), int(query["endrecord"][0])))
+
+    return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """Clients hanging up (the crawler abandoning the huge file) are expected, not errors."""
+
+
+@contextmanager
+def serve_portal(huge_size: int = 3 * 1024 * 1024, pages: dict[str, Page] | None = None) -> Iterator[Portal]:
+    """Run the portal until the block ends; `portal.base_url` is where it listens."""
+    portal = Portal(pages if pages is not None else build_site(), huge_size)
+    server = _QuietServer(("127.0.0.1", 0), _handler(portal))
+    portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield portal
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
