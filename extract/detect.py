@@ -35,6 +35,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ZIP = "application/zip"
 OLE = "application/x-ole-storage"
+ENCRYPTED_OFFICE = "application/x-ms-encrypted-office"  # OOXML saved with a password: an OLE2 EncryptedPackage
 RTF = "application/rtf"
 HTML = "text/html"
 TEXT = "text/plain"
@@ -47,7 +48,7 @@ EMPTY = "application/x-empty"
 UNKNOWN = "application/octet-stream"
 
 IMAGE_TYPES = frozenset({JPEG, PNG, TIFF, GIF, BMP})
-OFFICE_WORD_TYPES = frozenset({DOC, WPS, WORKS, RTF})
+OFFICE_WORD_TYPES = frozenset({DOC, WPS, WORKS, RTF, ENCRYPTED_OFFICE})  # the office reader refuses encrypted
 OFFICE_SHEET_TYPES = frozenset({XLS, XLSX})
 
 EXTENSIONS = {
@@ -111,6 +112,8 @@ def _ole_type(data: bytes) -> str:
         return OLE
     try:
         streams = {"/".join(entry).lower() for entry in ole.listdir(streams=True, storages=False)}
+        if "encryptedpackage" in streams:
+            return ENCRYPTED_OFFICE
         if "worddocument" in streams:
             properties = b"".join(
                 ole.openstream(name).read(SNIFF_BYTES)
@@ -132,10 +135,21 @@ def _zip_type(data: bytes) -> str:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             content_types = archive.read("[Content_Types].xml")
     except (zipfile.BadZipFile, KeyError, OSError, EOFError, ValueError, NotImplementedError):
-        return ZIP
+        return _damaged_zip_type(data)
     if b"wordprocessingml.document.main" in content_types:
         return DOCX
     if b"spreadsheetml.sheet.main" in content_types:
+        return XLSX
+    return ZIP
+
+
+def _damaged_zip_type(data: bytes) -> str:
+    """A ZIP without a readable directory (truncated download): judge by the part names in local headers,
+    so the DOCX/XLSX reader reports the damage instead of the file being called an unknown ZIP."""
+    head = data[: 64 * 1024]
+    if b"word/" in head:
+        return DOCX
+    if b"xl/" in head:
         return XLSX
     return ZIP
 

@@ -26,7 +26,7 @@ import olefile
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from extract.detect import DOC, EXTENSIONS, OFFICE_SHEET_TYPES, OFFICE_WORD_TYPES, WPS, XLSX, detect
+from extract.detect import DOC, ENCRYPTED_OFFICE, EXTENSIONS, OFFICE_SHEET_TYPES, OFFICE_WORD_TYPES, WPS, XLSX, detect
 from extract.document import Document, Grid, Line
 from extract.errors import ReadError
 from extract.limits import Limits
@@ -100,6 +100,8 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 def _refuse_encrypted(data: bytes, media_type: str) -> None:
     """Password-protected Word files: LibreOffice headless would only fail on them, slowly."""
+    if media_type == ENCRYPTED_OFFICE:
+        raise ReadError("password_protected", "an Office 2007+ document encrypted with a password")
     if media_type not in (DOC, WPS):
         return
     try:
