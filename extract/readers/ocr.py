@@ -26,7 +26,7 @@ import os
 import re
 import subprocess
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import cv2
@@ -39,7 +39,7 @@ from extract.document import Document, Line
 from extract.errors import ReadError
 from extract.limits import Limits
 
-ENGINES = ("tesseract", "rapidocr")
+ENGINES = ("rapidocr", "tesseract")  # most trusted first: RapidOCR misreads fewer table digits
 DEFAULT_DPI = 200
 TESSERACT_PSM = 6
 TESSERACT_TIMEOUT = 120
@@ -65,6 +65,17 @@ class EngineResult:
     engine: str
     document: Document
     seconds: float
+
+
+@dataclass
+class OcrDocument(Document):
+    """The most trusted engine's reading as a plain `Document`, with every engine's reading attached.
+
+    A parser that knows nothing of OCR reads it like any document; extract/scanned.py parses every
+    reading and lets extract/ocr_arbitrate.py choose the cells.
+    """
+
+    readings: list[EngineResult] = field(default_factory=list)
 
 
 def load_pages(data: bytes, media_type: str | None = None, *, dpi: int = DEFAULT_DPI,
@@ -105,17 +116,29 @@ def prepare(image: Image.Image) -> np.ndarray:
     if abs(angle) > 0.05:
         gray = _rotate(gray, angle)
         ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
-    rules = _ruling(ink, horizontal=True) | _ruling(ink, horizontal=False)
+    horizontal = _ruling(ink, horizontal=True)
+    rules = horizontal | _grid_verticals(_ruling(ink, horizontal=False), horizontal)
     cleaned = gray.copy()
     cleaned[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
     return cleaned
 
 
 def _ruling(ink: np.ndarray, *, horizontal: bool) -> np.ndarray:
-    """The pixels of long straight lines: table borders, not strokes of characters."""
+    """Pixels of straight runs: long horizontal ones (rules), or vertical ones a little taller than text."""
     height, width = ink.shape
-    size = (max(width // 30, 10), 1) if horizontal else (1, max(height // 60, 10))
+    size = (max(width // 30, 10), 1) if horizontal else (1, max(height // 100, 10))
     return cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, size))
+
+
+def _grid_verticals(vertical: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
+    """The vertical runs that meet a horizontal rule: cell borders, not the upright strokes of large characters."""
+    count, labels = cv2.connectedComponents(vertical)
+    if count <= 1:
+        return vertical
+    near_rules = cv2.dilate(horizontal, np.ones((7, 7), np.uint8)) > 0
+    touching = np.unique(labels[near_rules & (vertical > 0)])
+    touching = touching[touching > 0]
+    return np.where(np.isin(labels, touching), 255, 0).astype(np.uint8)
 
 
 def _skew_angle(horizontal_rules: np.ndarray) -> float:
@@ -250,9 +273,21 @@ def ocr_pages(images: list[Image.Image], engines: tuple[str, ...] = ENGINES,
     return results
 
 
-def read_ocr(data: bytes, media_type: str | None = None, limits: Limits | None = None,
-             engine: str = "rapidocr") -> Document:
-    """One engine's `Document` for an image or scanned PDF (the two-engine record: extract/scanned.py)."""
+def read_scan(data: bytes, media_type: str | None = None, limits: Limits | None = None,
+              engines: tuple[str, ...] = ENGINES) -> OcrDocument:
+    """An image (JPEG/PNG/TIFF...) or a PDF without a text layer, read by every engine."""
     media_type = media_type or detect(data)
-    pages = load_pages(data, media_type, limits=limits)
-    return ocr_pages(pages, (engine,), media_type)[0].document
+    readings = ocr_pages(load_pages(data, media_type, limits=limits), engines, media_type)
+    first = readings[0].document
+    return OcrDocument(media_type=media_type, method="ocr", lines=first.lines, pages=first.pages, ocr=True,
+                       readings=readings)
+
+
+def read_pdf(data: bytes, limits: Limits | None = None) -> OcrDocument:
+    """A PDF without a text layer (called by extract/readers/pdf.py)."""
+    return read_scan(data, PDF, limits)
+
+
+def read_image(data: bytes, limits: Limits | None = None, media_type: str | None = None) -> OcrDocument:
+    """A page image or multi-page TIFF."""
+    return read_scan(data, media_type, limits)

@@ -219,8 +219,8 @@ class PageWriter:
 
     def table(self, spec: GridSpec) -> None:
         font = self.small
-        pad = font.size // 3
-        line_h = round(font.size * 1.35)
+        pad = font.size // 4
+        line_h = round(font.size * 1.3)
         scale = self.width / sum(spec.widths)
         widths = [round(w * scale) for w in spec.widths]
         xs = [self.margin + sum(widths[:i]) for i in range(len(widths) + 1)]

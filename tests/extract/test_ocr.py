@@ -1,0 +1,117 @@
+"""OCR of a generated scanned report: both engines read the pages, lines keep table rows, the record says OCR."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+from extract.detect import PDF, detect
+from extract.readers.ocr import OcrDocument, boxes_to_lines, mend_table_digits, read_image, read_pdf
+from extract.template import load_template
+from tests.extract.scanned_report import degrade, format_value, random_values, render_report, to_pdf, to_png
+
+TEMPLATE = load_template("2021")
+DPI = 200
+
+
+@pytest.fixture(scope="module")
+def scanned():
+    """Two scanned pages holding all three tables (200 cells), with slight rotation and specks."""
+    rng = random.Random(20231)
+    values = random_values(TEMPLATE, rng)
+    pages = [degrade(page, rng) for page in render_report(values, dpi=DPI)[:2]]
+    return values, pages
+
+
+@pytest.fixture(scope="module")
+def scanned_pdf(scanned):
+    values, pages = scanned
+    data = to_pdf(pages, DPI)
+    return values, data, read_pdf(data)
+
+
+def row_values(values: dict, table: str) -> list[list[str]]:
+    """The numbers of each row of a table as printed."""
+    spec = TEMPLATE.tables[table]
+    return [[format_value(values[(table, row.label, col.label)]) for col in spec.cols] for row in spec.rows]
+
+
+def rows_found(rows: list[list[str]], lines: list[str]) -> float:
+    """Share of table rows whose numbers end some OCR line, in order."""
+    tails = [line.split() for line in lines]
+    found = sum(any(tail[-len(row) :] == row for tail in tails) for row in rows)
+    return found / len(rows)
+
+
+def test_a_scanned_pdf_is_read_by_both_engines_and_says_ocr(scanned_pdf):
+    _, data, doc = scanned_pdf
+    assert detect(data) == PDF
+    assert isinstance(doc, OcrDocument)
+    assert doc.ocr and doc.method == "ocr" and doc.pages == 2
+    assert [r.engine for r in doc.readings] == ["rapidocr", "tesseract"]
+    for reading in doc.readings:
+        assert reading.document.ocr and reading.document.method == "ocr"
+        assert {line.page for line in reading.document.lines} == {1, 2}
+        assert any("2023年政府信息公开工作" in line.text for line in reading.document.lines)
+
+
+def test_table_rows_come_out_as_lines_of_label_and_numbers(scanned_pdf):
+    values, _, doc = scanned_pdf
+    rows = row_values(values, "applications")
+    shares = {r.engine: rows_found(rows, [line.text for line in r.document.lines]) for r in doc.readings}
+    print(f"applications rows read whole: {shares}")
+    assert shares["rapidocr"] >= 0.9
+    assert shares["tesseract"] >= 0.6
+
+
+def test_a_png_page_is_read_like_a_scanned_pdf_page(scanned):
+    values, pages = scanned
+    doc = read_image(to_png(pages[0]), media_type=None)
+    assert doc.ocr and doc.pages == 1
+    fee = next(k for k in values if k[0] == "art20" and "收费" in k[2])
+    assert any(line.text.split()[-1:] == [format_value(values[fee])] for line in doc.lines)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("规章 0 和 0", "规章 0 0 0"),
+        ("4.无正当理由大量反复申请 0 了 0 9 0 5 21", "4.无正当理由大量反复申请 0 7 0 9 0 5 21"),
+        ("(七) 总计 973 ”2048 ”582 689 674 l114 6080", "(七) 总计 973 2048 582 689 674 1114 6080"),
+        ("3.其他 0 0 218 0 292 316. 826", "3.其他 0 0 218 0 292 316 826"),
+        ("行政事业性收费 1O.S", "行政事业性收费 10.5"),
+    ],
+)
+def test_digit_misreads_are_mended_in_a_rows_numbers(line, expected):
+    assert mend_table_digits(line) == expected
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["二、收到和处理政府信息公开申请情况", "本机关2023年度未收取信息处理费。", "和 O", "申请人情况 l I"],
+)
+def test_prose_and_labels_are_never_mended(line):
+    assert mend_table_digits(line) == line
+
+
+def test_boxes_on_one_row_join_and_wrapped_label_lines_stay_apart():
+    def box(x0, y0, x1, y1, text):
+        return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=float), text
+
+    boxes = [
+        box(100, 541, 400, 574, "（二）部分公开（区分处理的，只计这"),
+        box(500, 559, 520, 591, "0"),
+        box(600, 560, 640, 592, "27"),
+        box(100, 577, 380, 608, "一情形，不计其他情形)"),
+        box(100, 620, 300, 652, "1.属于国家秘密"),
+        box(600, 622, 620, 655, "9"),
+        box(500, 621, 520, 653, "8"),
+    ]
+    assert boxes_to_lines(boxes) == [
+        "（二）部分公开（区分处理的，只计这",
+        "0 27",
+        "一情形，不计其他情形)",
+        "1.属于国家秘密 8 9",
+    ]
