@@ -11,9 +11,10 @@ form, DOCX served as `application/octet-stream`), so the reader is chosen by con
 * the rest is text or HTML, told apart by markup near the start once decoded.
 
 Text encodings: a declared charset wins (a BOM, an HTML `<meta charset>`/`http-equiv`, or the caller's
-HTTP header); any GB label (gb2312, gbk, gb18030, x-gbk, cp936) is decoded as GB18030, the superset, because
-Python's `gb2312` codec fails on GBK-only characters such as 喆, 昇, 堃. Without a declaration UTF-8 is
-tried strictly, then charset-normalizer guesses; the codec chosen is recorded in `Decoded.codec`.
+HTTP header) unless the bytes prove it wrong (a GB declaration on valid UTF-8 CJK); any GB label
+(gb2312, gbk, gb18030, x-gbk, cp936) is decoded as GB18030, the superset, because Python's `gb2312`
+codec fails on GBK-only characters such as 喆, 昇, 堃. Without a declaration UTF-8 is tried strictly,
+then charset-normalizer guesses; the codec chosen is recorded in `Decoded.codec`.
 """
 
 from __future__ import annotations
@@ -197,6 +198,10 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
     declared = declared or declared_charset(data)
     if declared:
         codec = normalise_codec(declared)
+        if codec == "gb18030" and not data.isascii() and _strict_utf8(data) is not None:
+            # GB18030 decodes nearly any bytes, so a wrong GB declaration never fails; CJK text in GBK is
+            # practically never valid UTF-8, while migrated pages often keep their old GBK meta tag.
+            return Decoded(_strict_utf8(data), "utf-8", declared)
         try:
             return Decoded(data.decode(codec), codec, declared)
         except LookupError:
@@ -212,11 +217,17 @@ def decode(data: bytes, declared: str | None = None) -> Decoded:
     return Decoded(*guess)
 
 
-def _guess(data: bytes) -> tuple[str, str] | None:
+def _strict_utf8(data: bytes) -> str | None:
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        pass
+        return None
+
+
+def _guess(data: bytes) -> tuple[str, str] | None:
+    text = _strict_utf8(data)
+    if text is not None:
+        return text, "utf-8"
     best = charset_normalizer.from_bytes(data).best()
     if best is None:
         return None

@@ -24,12 +24,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import docx
+import openpyxl
 from docx.enum.section import WD_ORIENT
 from docx.shared import Pt
 from hypothesis import strategies as st
 
 from extract.readers.office import convert_files
-from extract.template import TABLE_NAMES, Template, load_template
+from extract.template import Template, load_template
 
 APPLICATIONS_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 APPLICANT_HEADER = "申请人情况"
@@ -402,6 +403,67 @@ def _html_cell(span: Span, word_pasted: bool) -> str:
     return text
 
 
+# ---- XLSX ------------------------------------------------------------------------------------------
+
+
+def render_xlsx(report: Report) -> bytes:
+    """A workbook with one sheet per table, merged ranges as in the template, numbers stored as numbers."""
+    workbook = openpyxl.Workbook()
+    workbook.remove(workbook.active)
+    for index, layout in enumerate(layouts(report), start=1):
+        sheet = workbook.create_sheet(f"表{index}")
+        taken: set[tuple[int, int]] = set()
+        for r, row in enumerate(layout.rows):
+            c = 0
+            for span in row:
+                while (r, c) in taken:
+                    c += 1
+                sheet.cell(row=r + 1, column=c + 1, value=_sheet_value(span.text, span.header))
+                if span.rowspan > 1 or span.colspan > 1:
+                    sheet.merge_cells(
+                        start_row=r + 1, start_column=c + 1, end_row=r + span.rowspan, end_column=c + span.colspan
+                    )
+                taken.update((r + dr, c + dc) for dr in range(span.rowspan) for dc in range(span.colspan))
+                c += span.colspan
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def _sheet_value(text: str, header: bool) -> str | int | float:
+    plain = text.replace(",", "")
+    if header or not plain.replace(".", "", 1).lstrip("-").isdigit():
+        return text
+    return float(plain) if "." in plain else int(plain)
+
+
+def same_grid(got: list[list[str]], expected: list[list[str]]) -> bool:
+    """Grids equal, numbers compared as numbers (a spreadsheet stores 1786, the page shows "1,786")."""
+
+    def cell(text: str) -> str | float:
+        plain = text.replace(",", "")
+        try:
+            return float(plain)
+        except ValueError:
+            return text
+
+    return [[cell(t) for t in row] for row in got] == [[cell(t) for t in row] for row in expected]
+
+
+def cell_mismatches(record: dict, report: Report) -> dict:
+    """{(table, row, col): (found, expected)} for every cell the record gets wrong or misses."""
+    found = {(c["table"], c["row"], c["col"]): c["value"] for c in record["cells"]}
+    expected = report.expected_cells()
+    wrong = {key: (found.get(key), value) for key, value in expected.items() if found.get(key) != value}
+    wrong.update({key: (value, None) for key, value in found.items() if key not in expected})
+    return wrong
+
+
+def failing_rules(record: dict) -> set[str]:
+    """The identity ids that do not hold (H4.review → H4)."""
+    return {check["rule"].split(".")[0] for check in record["checks"] if not check["holds"]}
+
+
 # ---- PDF (through LibreOffice) ---------------------------------------------------------------------
 
 
@@ -488,17 +550,3 @@ def _broken_review(report: Report) -> list[str]:
     row = table.rows[0].label
     return [*tokens, " ".join(report.text_of(("review_litigation", row, c.label)) for c in table.cols)]
 
-
-__all__ = [
-    "TABLE_NAMES",
-    "Layout",
-    "Report",
-    "Span",
-    "layouts",
-    "make_report",
-    "render_broken_text",
-    "render_docx",
-    "render_html",
-    "render_pdfs",
-    "reports",
-]
