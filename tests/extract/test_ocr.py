@@ -8,7 +8,10 @@ import numpy as np
 import pytest
 
 from extract.detect import PDF, detect
+from extract.ocr_arbitrate import arbitrate
+from extract.pipeline import extract_bytes
 from extract.readers.ocr import OcrDocument, boxes_to_lines, mend_table_digits, read_image, read_pdf
+from extract.tables import parse_tables
 from extract.template import load_template
 from tests.extract.scanned_report import degrade, format_value, random_values, render_report, to_pdf, to_png
 
@@ -115,3 +118,37 @@ def test_boxes_on_one_row_join_and_wrapped_label_lines_stay_apart():
         "一情形，不计其他情形)",
         "1.属于国家秘密 8 9",
     ]
+
+
+def cell_key(cell: dict) -> tuple:
+    return (cell["table"], cell["row"], cell["col"])
+
+
+def silently_wrong(cells: list[dict], values: dict) -> list[dict]:
+    return [c for c in cells if c["value"] != values[cell_key(c)] and not c["uncertain"]]
+
+
+def test_the_record_of_a_scanned_pdf_says_ocr_and_no_cell_is_silently_wrong(scanned_pdf):
+    values, data, doc = scanned_pdf
+    record = extract_bytes(data, {"path": "scan.pdf"}, document=doc)
+    assert record["ocr"] is True and record["method"] == "ocr"
+    assert record["template"] == "2021" and record["year"] == 2023
+    assert all(cell["method"] == "ocr" for cell in record["cells"])
+    assert silently_wrong(record["cells"], values) == []
+    right = sum(cell["value"] == values[cell_key(cell)] for cell in record["cells"])
+    uncertain = sum(cell["uncertain"] for cell in record["cells"])
+    print(f"cells right after arbitration: {right}/{len(values)}, uncertain: {uncertain}")
+    assert right >= 0.95 * len(values)
+
+
+def test_one_engine_alone_is_held_to_the_identities_too(scanned_pdf):
+    """Tesseract alone misreads and shifts cells; every value it gets wrong must come out uncertain."""
+    values, _, doc = scanned_pdf
+    tesseract = next(r.document for r in doc.readings if r.engine == "tesseract")
+    cells = parse_tables(tesseract, TEMPLATE).cells
+    result = arbitrate({"tesseract": cells}, "2021")
+    assert silently_wrong(result.cells, values) == []
+    right = sum(cell["value"] == values[cell_key(cell)] for cell in cells)
+    confirmed = sum(not cell["uncertain"] for cell in result.cells)
+    print(f"tesseract alone: {right}/{len(values)} right, {confirmed} confirmed by identities")
+    assert confirmed > 0
