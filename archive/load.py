@@ -730,5 +730,6 @@ def load(
         if len(batch) >= batch_size:
             flush()
     flush()
+    db.conn.execute("PRAGMA journal_mode = DELETE")  # a served (immutable) database cannot be in WAL mode
     db.conn.close()
     return summary
