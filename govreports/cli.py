@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import click
 
+from govreports.commands.archive import load, publish, serve
 from govreports.commands.extract import extract
 
 
@@ -18,3 +19,6 @@ def cli() -> None:
 
 
 cli.add_command(extract)
+cli.add_command(load)
+cli.add_command(publish)
+cli.add_command(serve)
