@@ -5,13 +5,17 @@ charset-normalizer's guess. The chosen codec is put in the request's meta (`code
 from __future__ import annotations
 
 import codecs
+import re
 
 from charset_normalizer import from_bytes
 from scrapy.http import Response, TextResponse
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
 
 from crawler.sniff import media_type
 
+# Labels are read with our own patterns rather than w3lib's, which drop labels Python does not know
+# (x-gbk, gb_2312-80) — exactly the GB labels portals write.
+_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([^\"';\s]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
 TEXT_TYPES = frozenset({"text/html", "text/plain", "application/xml", "application/json"})
 GB_LABELS = frozenset({"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "hz-gb-2312", "csgb2312"})
 
@@ -44,10 +48,12 @@ def choose_codec(content_type: str | None, body: bytes) -> tuple[str, str]:
     """(codec, how it was chosen): from the HTTP header, the HTML meta tag, a BOM, or detection."""
     if body.startswith(codecs.BOM_UTF8):
         return "utf-8", "bom"
-    declared = normalise_codec(http_content_type_encoding(content_type or ""))
+    header = _HEADER_CHARSET.search(content_type or "")
+    declared = normalise_codec(header.group(1) if header else None)
     if declared:
         return declared, "http-header"
-    declared = normalise_codec(html_body_declared_encoding(body))
+    meta = _META_CHARSET.search(body[:8192])
+    declared = normalise_codec(meta.group(1).decode("ascii") if meta else None)
     if declared:
         return declared, "meta"
     return detect_codec(body), "detected"
