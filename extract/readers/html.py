@@ -17,6 +17,7 @@ WZWS) and login forms are not reports: they raise `ReadError` so the crawl can r
 
 from __future__ import annotations
 
+import copy
 import re
 
 import lxml.etree
@@ -30,6 +31,7 @@ from extract.limits import Limits
 from extract.readers.cells import drop_covered_columns, join_fragments
 
 MAX_SPAN = 1000
+MIN_DATA_ROWS = 3
 BLOCK_TAGS = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 CHALLENGE_MARKERS = (
     (re.compile(r"\$_ts\s*=|\$_ts\["), "瑞数 (Ruishu) dynamic-cookie challenge ($_ts)"),
@@ -51,16 +53,35 @@ def read_html(data: bytes, limits: Limits | None = None, declared_charset: str |
         root = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise ReadError("no_content", f"HTML: the page could not be parsed ({exc})") from exc
-    grids = [Grid(rows=rows) for rows in (expand_table(t) for t in innermost_tables(root)) if rows]
-    lines = _article_lines(text) or _fallback_lines(root)
+    tables = [(table, rows) for table in innermost_tables(root) if (rows := expand_table(table))]
+    grids = [Grid(rows=rows) for _, rows in tables]
+    lines, warnings = _lines(text, root, [table for table, rows in tables if len(rows) >= MIN_DATA_ROWS])
     if not lines and not grids:
         raise ReadError("no_content", "HTML: the page holds no article text and no table")
     document = Document(
         media_type=HTML, method="html", lines=lines, tables=grids, title=_title(root), encoding=decoded.codec
     )
+    document.warnings.extend(warnings)
     if decoded.declared and decoded.codec != normalise_codec(decoded.declared):
         document.warnings.append(f"the page declares {decoded.declared} but is {decoded.codec}")
     return document
+
+
+def _lines(text: str, root: lxml.html.HtmlElement, data_tables: list) -> tuple[list[Line], list[str]]:
+    """trafilatura's article lines, checked against the element holding the data tables.
+
+    trafilatura drops a paragraph whose text repeats an earlier one (a second "无。" under 六 after one
+    under 五): when the tables' container has prose that trafilatura's output lacks, the container's own
+    lines are used instead. A page trafilatura finds no article in is read without its page furniture.
+    """
+    lines = _article_lines(text)
+    container = _common_ancestor(data_tables)
+    if container is not None:
+        own = _block_lines(copy.deepcopy(container))
+        missing = _missing_prose(own, lines)
+        if missing:
+            return own, [f"trafilatura dropped {missing} paragraph(s): the article was read from its container"]
+    return lines or _block_lines(_without_furniture(root)), []
 
 
 def _refuse_non_reports(text: str) -> None:
@@ -171,8 +192,8 @@ def _article_lines(text: str) -> list[Line]:
 FURNITURE = re.compile(r"head|nav|menu|foot|crumb|bread|copyright|banner|sidebar|share|position|location", re.I)
 
 
-def _fallback_lines(root: lxml.html.HtmlElement) -> list[Line]:
-    """When trafilatura finds no article: the body's text without scripts and obvious page furniture."""
+def _without_furniture(root: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """When trafilatura finds no article: the body without scripts and obvious page furniture."""
     for element in list(root.iter("script", "style", "header", "nav", "footer", "noscript")):
         element.drop_tree()
     for element in list(root.iter()):
@@ -180,11 +201,41 @@ def _fallback_lines(root: lxml.html.HtmlElement) -> list[Line]:
         if isinstance(element.tag, str) and element.getparent() is not None and FURNITURE.search(marker):
             element.drop_tree()
     body = root.find("body")
-    if body is None:
-        return []
-    for element in body.iter("br", *BLOCK_TAGS, "td", "th"):
-        element.tail = ("\t" if element.tag in ("td", "th") else "\n") + (element.tail or "")
-    return [Line(line.strip()) for line in body.text_content().split("\n") if line.strip()]
+    return body if body is not None else root
+
+
+def _block_lines(element: lxml.html.HtmlElement) -> list[Line]:
+    """An element's text as lines: one per block, table rows tab-separated (the element is modified)."""
+    for script in list(element.iter("script", "style", "noscript")):
+        script.drop_tree()
+    for row in list(element.iter("tr")):
+        cells = [cell_text(cell) for cell in row if isinstance(cell.tag, str) and cell.tag.lower() in ("td", "th")]
+        row.clear()
+        row.text = "\t".join(cells)
+    for child in element.iter("br", *BLOCK_TAGS):
+        child.tail = "\n" + (child.tail or "")
+    lines = (line.strip(" \t\u00a0\u3000") for line in element.text_content().split("\n"))
+    return [Line(line) for line in lines if line]
+
+
+def _common_ancestor(elements: list[lxml.html.HtmlElement]) -> lxml.html.HtmlElement | None:
+    """The deepest element holding all the given ones (the article around a report's tables)."""
+    if len(elements) < 2:
+        return None
+    paths = [list(element.iterancestors())[::-1] for element in elements]
+    common = None
+    for ancestors in zip(*paths, strict=False):
+        if all(a is ancestors[0] for a in ancestors):
+            common = ancestors[0]
+        else:
+            break
+    return common
+
+
+def _missing_prose(own: list[Line], extracted: list[Line]) -> int:
+    """How many of the container's prose lines trafilatura's output lacks (it drops repeated paragraphs)."""
+    found = "\n".join("".join(line.text.split()) for line in extracted)
+    return sum(1 for line in own if "\t" not in line.text and "".join(line.text.split()) not in found)
 
 
 def _title(root: lxml.html.HtmlElement) -> str | None:
