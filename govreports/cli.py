@@ -9,6 +9,7 @@ from __future__ import annotations
 import click
 
 from govreports.commands.archive import load, publish, serve
+from govreports.commands.crawl import crawl
 from govreports.commands.extract import extract
 
 
@@ -18,6 +19,7 @@ def cli() -> None:
     """Crawl, extract, archive and publish Chinese government information-disclosure annual reports."""
 
 
+cli.add_command(crawl)
 cli.add_command(extract)
 cli.add_command(load)
 cli.add_command(publish)
