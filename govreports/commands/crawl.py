@@ -1,0 +1,37 @@
+"""`govreports crawl`: run the crawler (Scrapy) into a raw store and print a summary."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from crawler.run import run_crawl
+
+
+def _setting(values: tuple[str, ...]) -> dict[str, str]:
+    pairs = {}
+    for value in values:
+        name, sep, setting = value.partition("=")
+        if not sep:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", param_hint="--set")
+        pairs[name.strip()] = setting.strip()
+    return pairs
+
+
+@click.command()
+@click.option("--seeds", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Portals file (default: seeds/portals.csv).")
+@click.option("--url", "urls", multiple=True, help="Crawl this start URL instead of the seeds (repeatable).")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Raw store directory: warc/, files/, captures.db, reports.jsonl.")
+@click.option("--set", "-s", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
+def crawl(seeds: Path | None, urls: tuple[str, ...], out: Path, settings: tuple[str, ...]) -> None:
+    """Find annual reports on government portals and capture them into a raw store."""
+    if not urls:
+        seeds = seeds or Path("seeds/portals.csv")
+        if not seeds.exists():
+            raise click.BadParameter(f"{seeds} does not exist (give --seeds FILE or --url URL)", param_hint="--seeds")
+    summary = run_crawl(out, seeds=seeds, urls=urls, overrides=_setting(settings))
+    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
