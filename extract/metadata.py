@@ -48,6 +48,12 @@ def detect_template(text: str) -> tuple[str, Template | None, dict[str, int]]:
     return "unknown", None, hits
 
 
+def has_statistics_tables(text: str) -> bool:
+    """Whether a text holds a declared template's table 三 (its first row label), whatever the layout."""
+    key = label_key(text)
+    return any(label_key(t.tables["applications"].rows[0].label, ordinal=False) in key for t in all_templates())
+
+
 def detect_scope(text: str, body: str | None) -> str:
     """本级 (the body's own work), 汇总 (a government's report summing its departments) or unknown."""
     if body and "人民政府" in body and not body.endswith(("办公室", "办公厅")) and _AGGREGATE.search(text):

@@ -26,12 +26,12 @@ from extract.detect import (
 from extract.document import Document
 from extract.errors import ReadError
 from extract.limits import Limits
-from extract.metadata import detect_scope, detect_template, find_title
+from extract.metadata import detect_scope, detect_template, find_title, has_statistics_tables
 from extract.model import error_record, record, source_of
 from extract.normalize import drop_page_furniture, paragraphs
 from extract.sections import split_sections
 from extract.tables import parse_tables
-from extract.template import Template
+from extract.template import Template, all_templates
 from vocab.titles import issuing_body, report_year
 
 OFFICE_TYPES = OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES
@@ -93,6 +93,18 @@ def _parse_cells(doc: Document, template: Template) -> tuple[list[dict], list[di
     return parsed.cells, parsed.warnings
 
 
+def _template_by_parsing(doc: Document) -> Template | None:
+    """When no detect string survived the layout (a header split into column fragments), the template
+    whose declaration reads more cells that add up wins."""
+    scored = []
+    for template in all_templates():
+        cells = parse_tables(doc, template).cells
+        checks, _ = checks_module.evaluate(template, cells)
+        scored.append((len(cells) + sum(bool(c["holds"]) for c in checks), template.id, template))
+    best = max(scored, key=lambda s: (s[0], s[1]))
+    return best[2] if best[0] > 0 else None
+
+
 def _confirm_ocr_cells(cells: list[dict], checks: list[dict]) -> None:
     """An OCR cell read by one engine is trusted only where a holding identity covers it."""
     confirmed = set()
@@ -113,6 +125,9 @@ def extract_document(doc: Document, source: dict) -> dict:
     title = find_title(paras, doc.title)
     body = issuing_body(title) if title else None
     template_id, template, _ = detect_template(text + "\n" + _grid_text(doc))
+    if template is None and has_statistics_tables(text + _grid_text(doc)):
+        template = _template_by_parsing(doc)
+        template_id = template.id if template else template_id
     sections, warnings = split_sections(paras, template)
     cells: list[dict] = []
     checks: list[dict] = []

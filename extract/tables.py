@@ -34,7 +34,10 @@ from extract.values import is_value, parse_value
 
 FUZZY_MIN_SCORE = 80.0  # rapidfuzz partial ratio (0-100) below which a label is not taken as a row's label
 CERTAIN_SCORE = 92.0  # a fuzzy label match at or above this is not flagged uncertain
+GAPPED_SCORE = 96.0  # every character of the label found in order, with fragments of other labels between
+MAX_GAP = 8  # foreign characters allowed inside a label read in order
 _NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
+_CJK_CHARS = re.compile(rf"[{CJK}]")
 _OPENING = "(（【〔[“\"《"
 _CLOSING = ")）】〕]”\"》"
 _ORDINAL_TAIL = re.compile(
@@ -99,10 +102,20 @@ def _text_line_to_items(text: str, page: int | None, row: int) -> list[Item]:
     return items
 
 
+def is_prose(text: str) -> bool:
+    """A line of running text, not a table row: its numbers ("2023 年", "51 件") are not cells."""
+    if "\t" in text:
+        return False
+    return "。" in text or (len(_CJK_CHARS.findall(text)) >= 32 and "，" in text)
+
+
 def items_from_lines(lines: list[Line]) -> list[Item]:
     items: list[Item] = []
     for row, line in enumerate(lines):
-        items.extend(_text_line_to_items(line.text, line.page, row))
+        if is_prose(line.text):
+            items.append(Item("prose", line.text, line.page, row))
+        else:
+            items.extend(_text_line_to_items(line.text, line.page, row))
     return items
 
 
@@ -144,12 +157,12 @@ class Stream:
                 return offset
         return len(self.keys)
 
-    def raw_label(self, start: int, end: int) -> str:
-        """The label text as written for the key span [start, end), with its leading ordinal."""
+    def raw_label(self, positions: list[int]) -> str:
+        """The label text as written at these key positions, with its leading ordinal and brackets."""
         pieces: list[str] = []
-        owners = sorted({self.owner[k] for k in range(start, end)})
+        owners = sorted({self.owner[k] for k in positions})
         for index in owners:
-            span = [self.raw_pos[k] for k in range(start, end) if self.owner[k] == index]
+            span = [self.raw_pos[k] for k in positions if self.owner[k] == index]
             text = self.items[index].text
             begin, stop = min(span), max(span) + 1
             if not pieces:
@@ -294,20 +307,48 @@ def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, i
     return chain
 
 
+def _gapped_find(keys: str, key: str, low: int, high: int) -> list[int] | None:
+    """Key positions of `key` read in order with at most MAX_GAP foreign characters interleaved.
+
+    Row-keeping PDF text puts the fragments of a vertically merged group label ("（三）不予" / "公开")
+    between the fragments of the row label beside it: "1.属于国家" … "公开 秘密".
+    """
+    if len(key) < 4:
+        return None
+    for start in range(low, high):
+        if keys[start] != key[0]:
+            continue
+        positions, gap, pos = [start], 0, start + 1
+        while len(positions) < len(key) and pos < high and gap <= MAX_GAP:
+            if keys[pos] == key[len(positions)]:
+                positions.append(pos)
+            else:
+                gap += 1
+            pos += 1
+        if len(positions) == len(key):
+            return positions
+    return None
+
+
 def _fuzzy_fill(stream: Stream, rows: list[tuple[Block, Label]], chain: list) -> list:
-    """Rows not found exactly: the best fuzzy occurrence in the gap between their found neighbours."""
+    """Rows not found exactly: in the gap their found neighbours leave, the label with interleaved
+    fragments, else the best fuzzy occurrence (typos)."""
     filled = list(chain)
     for index, (_, row) in enumerate(rows):
         if filled[index] is not None:
             continue
-        _, cores = _row_keys(row)
+        full, cores = _row_keys(row)
         if len(cores[0]) < 4:
             continue
         low = max((f[1] for f in filled[:index] if f), default=0)
         high = min((f[0] for f in filled[index + 1 :] if f), default=len(stream.keys))
-        window = stream.keys[low:high]
-        if not window:
+        if low >= high:
             continue
+        gapped = next(filter(None, (_gapped_find(stream.keys, k, low, high) for k in (*full, *cores))), None)
+        if gapped:
+            filled[index] = (gapped[0], gapped[-1] + 1, GAPPED_SCORE, gapped)
+            continue
+        window = stream.keys[low:high]
         best = max((fuzz.partial_ratio_alignment(core, window) for core in cores), key=lambda a: a.score)
         if best.score >= FUZZY_MIN_SCORE and (best.dest_end - best.dest_start) >= len(cores[0]) * 0.6:
             filled[index] = (low + best.dest_start, low + best.dest_end, best.score)
@@ -326,9 +367,8 @@ def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
             continue
         start, end = span[0], span[1]
         score = span[2] if len(span) > 2 else 100.0
-        matches.append(
-            RowMatch(row, block, start, end, stream.owner[start], score, stream.raw_label(start, end))
-        )
+        positions = span[3] if len(span) > 3 else list(range(start, end))
+        matches.append(RowMatch(row, block, start, end, stream.owner[start], score, stream.raw_label(positions)))
     return matches
 
 
@@ -358,10 +398,10 @@ def _cell(table: Table, block: Block, row: Label, col: Label, item: Item, method
     return cell
 
 
-def _value_warnings(table: Table, row: Label, cols: tuple[Label, ...], values: list[Item]) -> list[dict]:
+def _value_warnings(table: Table, block: Block, row: Label, values: list[Item]) -> list[dict]:
     warnings = []
-    for col, item in zip(cols, values, strict=False):
-        value = parse_value(item.text, col.value_type or "integer")
+    for col, item in zip(block.cols, values, strict=False):
+        value = parse_value(item.text, col.value_type or row.value_type or block.value_type)
         common = {"table": table.name, "row": row.label, "col": col.label, "raw": item.text, "page": item.page}
         if value.number is None:
             warnings.append({"code": "cell_blank", "reason": value.absent_reason, **common,
@@ -449,7 +489,7 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
                      uncertain=uncertain)
         if cell is not None:
             result.cells.append(cell)
-    result.warnings.extend(_value_warnings(table, row, block.cols, value_items))
+    result.warnings.extend(_value_warnings(table, block, row, value_items))
 
 
 def _incomplete(table: Table, row: Label, found: list[str], n: int) -> dict:
