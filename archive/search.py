@@ -27,6 +27,7 @@ from html import escape
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_CHAR = re.compile(f"([{CJK}])")
+_CJK_GAP = re.compile(f"(?<=[{CJK}])\\s+(?=[{CJK}])")
 MARK_START, MARK_END = "\ue000", "\ue001"
 
 
@@ -51,7 +52,8 @@ def _query_pattern(query: str) -> re.Pattern | None:
 
 
 def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text)
+    """Line breaks from PDF wrapping vanish between Chinese characters; other white space becomes one space."""
+    return re.sub(r"\s+", " ", _CJK_GAP.sub("", text))
 
 
 def snippet_marked(text: str | None, query: str | None, width: int = 40) -> str | None:

@@ -54,5 +54,8 @@ def corpus() -> list[dict]:
     )
     records.append(make_record(body="焦作城乡一体化示范区管理委员会", year=2020, template_id="2019", violate=True))
     records.append(make_record(body="郑州市人民政府", year=2015, template_id="legacy", published="2016-03-30"))
+    quiet = make_record(body="郑州市统计局", year=2016, template_id="legacy")
+    quiet["text"] = "郑州市统计局2016年政府信息公开工作年度报告\n本年度工作平稳，按时主动公开统计信息。"
+    records.append(quiet)
     records += [sample_record(p) for p in sorted(FIXTURES.glob("*.txt"))]
     return records
