@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -41,6 +42,7 @@ from extract.limits import Limits
 
 ENGINES = ("rapidocr", "tesseract")  # most trusted first: RapidOCR misreads fewer table digits
 DEFAULT_DPI = 200
+DEFAULT_MAX_OCR_PAGES = 60
 TESSERACT_PSM = 6
 TESSERACT_TIMEOUT = 120
 TESSERACT_LANG = "chi_sim"
@@ -78,32 +80,66 @@ class OcrDocument(Document):
     readings: list[EngineResult] = field(default_factory=list)
 
 
-def load_pages(data: bytes, media_type: str | None = None, *, dpi: int = DEFAULT_DPI,
-               limits: Limits | None = None) -> list[Image.Image]:
-    """The pages of an image file or an image-only PDF, as grayscale images at about `dpi`."""
+def max_ocr_pages(limits: Limits) -> int:
+    """Pages OCR will take on: the reader limit, capped by GOVREPORTS_MAX_OCR_PAGES (default 60, ~12 minutes)."""
+    raw = os.environ.get("GOVREPORTS_MAX_OCR_PAGES", "").strip()
+    return min(limits.max_pages, int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_OCR_PAGES)
+
+
+def page_count(data: bytes, media_type: str) -> int:
+    """How many pages an image file or PDF holds, without rendering any."""
+    if media_type == PDF:
+        pdf = _open_pdf(data)
+        try:
+            return len(pdf)
+        finally:
+            pdf.close()
+    return getattr(_open_image(data), "n_frames", 1)
+
+
+def iter_pages(data: bytes, media_type: str | None = None, *, dpi: int = DEFAULT_DPI,
+               limits: Limits | None = None) -> Iterator[Image.Image]:
+    """The pages of an image file or an image-only PDF, one at a time (a page at 200 dpi is ~4 MB), grayscale."""
     limits = limits or Limits.from_env()
     media_type = media_type or detect(data)
+    count, most = page_count(data, media_type), max_ocr_pages(limits)
+    if count > most:
+        raise ReadError("too_many_pages", f"{count} pages to OCR, the limit is {most} (GOVREPORTS_MAX_OCR_PAGES)")
     if media_type == PDF:
-        return _pdf_pages(data, dpi, limits)
+        yield from _pdf_pages(data, dpi)
+        return
     try:
-        image = Image.open(io.BytesIO(data))
-        frames = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
+        for frame in ImageSequence.Iterator(_open_image(data)):
+            yield frame.convert("L")
+    except (OSError, ValueError) as exc:
+        raise ReadError("no_content", f"the image could not be decoded: {exc}") from exc
+
+
+def load_pages(data: bytes, media_type: str | None = None, *, dpi: int = DEFAULT_DPI,
+               limits: Limits | None = None) -> list[Image.Image]:
+    """All pages at once (for benchmarks and tests; readers stream with `iter_pages`)."""
+    return list(iter_pages(data, media_type, dpi=dpi, limits=limits))
+
+
+def _open_image(data: bytes) -> Image.Image:
+    try:
+        return Image.open(io.BytesIO(data))
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise ReadError("no_content", f"the image could not be decoded: {exc}") from exc
-    if len(frames) > limits.max_pages:
-        raise ReadError("too_many_pages", f"{len(frames)} pages, the limit is {limits.max_pages}")
-    return frames
 
 
-def _pdf_pages(data: bytes, dpi: int, limits: Limits) -> list[Image.Image]:
+def _open_pdf(data: bytes) -> pdfium.PdfDocument:
     try:
-        pdf = pdfium.PdfDocument(data)
+        return pdfium.PdfDocument(data)
     except pdfium.PdfiumError as exc:
         raise ReadError("pdf_corrupt", f"the scanned PDF could not be opened: {exc}") from exc
+
+
+def _pdf_pages(data: bytes, dpi: int) -> Iterator[Image.Image]:
+    pdf = _open_pdf(data)
     try:
-        if len(pdf) > limits.max_pages:
-            raise ReadError("too_many_pages", f"{len(pdf)} pages, the limit is {limits.max_pages}")
-        return [page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L") for page in pdf]
+        for page in pdf:
+            yield page.render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
     finally:
         pdf.close()
 
@@ -255,29 +291,35 @@ def _number_like(token: str) -> bool:
     return bool(core) and len(core) <= 12 and set(core) <= _MISREAD_CHARS
 
 
-def ocr_pages(images: list[Image.Image], engines: tuple[str, ...] = ENGINES,
+def ocr_pages(images: Iterable[Image.Image], engines: tuple[str, ...] = ENGINES,
               media_type: str = "image/png") -> list[EngineResult]:
-    """Every engine's reading of the pages, each a `Document(method="ocr", ocr=True)` with 1-based pages."""
-    prepared = [prepare(image) for image in images]
+    """Every engine's reading of the pages, each a `Document(method="ocr", ocr=True)` with 1-based pages.
+
+    Pages are taken one at a time, prepared once and read by every engine, so memory holds one page.
+    """
     readers = {"tesseract": tesseract_lines, "rapidocr": rapidocr_lines}
-    results = []
-    for engine in engines:
-        started = time.perf_counter()
-        lines = [
-            Line(mend_table_digits(text), page=number)
-            for number, page in enumerate(prepared, start=1)
-            for text in readers[engine](page)
-        ]
-        document = Document(media_type=media_type, method="ocr", lines=lines, pages=len(images), ocr=True)
-        results.append(EngineResult(engine, document, time.perf_counter() - started))
-    return results
+    lines: dict[str, list[Line]] = {engine: [] for engine in engines}
+    seconds = dict.fromkeys(engines, 0.0)
+    pages = 0
+    for number, image in enumerate(images, start=1):
+        page = prepare(image)
+        pages = number
+        for engine in engines:
+            started = time.perf_counter()
+            lines[engine] += [Line(mend_table_digits(text), page=number) for text in readers[engine](page)]
+            seconds[engine] += time.perf_counter() - started
+    return [
+        EngineResult(engine, Document(media_type=media_type, method="ocr", lines=lines[engine], pages=pages, ocr=True),
+                     seconds[engine])
+        for engine in engines
+    ]
 
 
 def read_scan(data: bytes, media_type: str | None = None, limits: Limits | None = None,
               engines: tuple[str, ...] = ENGINES) -> OcrDocument:
     """An image (JPEG/PNG/TIFF...) or a PDF without a text layer, read by every engine."""
     media_type = media_type or detect(data)
-    readings = ocr_pages(load_pages(data, media_type, limits=limits), engines, media_type)
+    readings = ocr_pages(iter_pages(data, media_type, limits=limits), engines, media_type)
     first = readings[0].document
     return OcrDocument(media_type=media_type, method="ocr", lines=first.lines, pages=first.pages, ocr=True,
                        readings=readings)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import random
 
 import numpy as np
 import pytest
 
 from extract.detect import PDF, detect
+from extract.errors import ReadError
 from extract.ocr_arbitrate import arbitrate
 from extract.pipeline import extract_bytes
 from extract.readers.ocr import OcrDocument, boxes_to_lines, mend_table_digits, read_image, read_pdf
@@ -152,3 +154,23 @@ def test_one_engine_alone_is_held_to_the_identities_too(scanned_pdf):
     confirmed = sum(not cell["uncertain"] for cell in result.cells)
     print(f"tesseract alone: {right}/{len(values)} right, {confirmed} confirmed by identities")
     assert confirmed > 0
+
+
+def test_a_truncated_image_is_a_clean_error_record(scanned):
+    _, pages = scanned
+    data = to_png(pages[0])[:5000]
+    record = extract_bytes(data, {"path": "broken.png"})
+    assert record["cells"] == []
+    assert [e["code"] for e in record["errors"]] == ["no_content"]
+    assert "image" in record["errors"][0]["message"]
+
+
+def test_a_scan_with_more_pages_than_the_ocr_limit_is_refused_before_any_ocr(scanned, monkeypatch):
+    _, pages = scanned
+    buffer = io.BytesIO()
+    pages[0].save(buffer, format="TIFF", save_all=True, append_images=[pages[1], pages[0]])
+    monkeypatch.setenv("GOVREPORTS_MAX_OCR_PAGES", "2")
+    with pytest.raises(ReadError) as caught:
+        read_image(buffer.getvalue())
+    assert caught.value.code == "too_many_pages"
+    assert "3 pages" in caught.value.message
