@@ -99,7 +99,7 @@ def repeated_margins(pages: dict[int, list[str]]) -> set[str]:
     counts: Counter[str] = Counter()
     for lines in pages.values():
         content = [line.strip() for line in lines if line.strip()]
-        edges = {re.sub(r"\d+", "#", line) for line in content[:2] + content[-2:]}
+        edges = {re.sub(r"\d+", "#", line) for line in content[:1] + content[-1:]}
         counts.update(edges)
     return {line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1)}
 

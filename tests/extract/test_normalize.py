@@ -1,0 +1,95 @@
+"""Label and text normalisation: one key for every way a label is written; PDF wraps joined in the text."""
+
+import pytest
+
+from extract.document import Line
+from extract.normalize import clean_label, clean_text, join_cjk, label_key, strip_ordinal, to_halfwidth
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）",
+        "(二) 部分公开 (区分处理的, 只计这一情形, 不计其他情形)",
+        "（二）、部分公开（区分处理的，只计这一情形，\n不计其他情形）",
+        "（ 二 ）部分 公开（区分处理的，只计这一情形，不计其他情形）",
+    ],
+)
+def test_ways_of_writing_a_label_share_one_key(written):
+    assert label_key(written) == label_key("（二）部分公开（区分处理的，只计这一情形，不计其他情形）")
+
+
+@pytest.mark.parametrize(
+    ("written", "core"),
+    [
+        ("一、本年新收政府信息公开申请数量", "本年新收政府信息公开申请数量"),
+        ("（三）不予公开", "不予公开"),
+        ("(六)、其他处理", "其他处理"),
+        ("1. 属于国家秘密", "属于国家秘密"),
+        ("2．其他法律行政法规禁止公开", "其他法律行政法规禁止公开"),
+        ("3、危及“三安全一稳定”", "危及“三安全一稳定”"),
+        ("2.部分公开", "部分公开"),
+    ],
+)
+def test_ordinals_are_stripped_for_the_core(written, core):
+    assert strip_ordinal(written) == core
+    assert label_key(written, ordinal=False) == label_key(core)
+
+
+def test_a_decimal_is_not_an_ordinal():
+    assert strip_ordinal("2.5万元") == "2.5万元"
+
+
+def test_full_width_ascii_becomes_half_width():
+    assert to_halfwidth("（１２３）ＡＢ　c") == "(123)AB c"
+
+
+def test_spaces_and_newlines_between_chinese_characters_are_removed():
+    assert join_cjk("结果 维持") == "结果维持"
+    assert join_cjk("三、本\n年度办\n理结果") == "三、本年度办理结果"
+    assert join_cjk("2023 年 51 件") == "2023 年 51 件"
+    assert clean_label("（二）部分公开（区分处理的，只计这一情\n形，不计其他情形）") == (
+        "（二）部分公开（区分处理的，只计这一情形，不计其他情形）"
+    )
+
+
+WRAPPED = [
+    "某某局2023年政府信息公开工作年度报告",
+    "一、总体情况",
+    "2023年，本局严格按照《条例》规定的主动公开信息范围发布或更新信息，通过开",
+    "",
+    "发区门户网站主动公开政府信息 2406条，微信公众号发布政府信息 1326条，回复网",
+    "民留言 14条。",
+    "（一）主动公开情况",
+    "全年共处理依申请公开件数 3件，均在时限内妥善办结。",
+]
+
+
+def test_hard_wraps_inside_sentences_are_joined_and_paragraphs_kept():
+    text = clean_text([Line(t) for t in WRAPPED])
+    assert text.split("\n") == [
+        "某某局2023年政府信息公开工作年度报告",
+        "一、总体情况",
+        "2023年，本局严格按照《条例》规定的主动公开信息范围发布或更新信息，通过开发区门户网站主动公开政府信息 2406条，"
+        "微信公众号发布政府信息 1326条，回复网民留言 14条。",
+        "（一）主动公开情况",
+        "全年共处理依申请公开件数 3件，均在时限内妥善办结。",
+    ]
+
+
+def test_page_numbers_and_running_headers_are_dropped():
+    body = ["一、总体情况", "本局全年主动公开信息。", "二、主动公开政府信息情况", "规章 0 0 0"]
+    lines = []
+    for page, paragraph in enumerate(body, start=1):
+        lines.append(Line("某某局政府信息公开工作年度报告", page))
+        lines.append(Line(paragraph, page))
+        lines.append(Line(f"- {page} -", page))
+    text = clean_text(lines)
+    assert "- 2 -" not in text
+    assert "某某局政府信息公开工作年度报告" not in text
+    assert text.split("\n") == body
+
+
+def test_a_bare_number_is_a_page_number_only_at_the_end_of_a_page():
+    lines = [Line("表格", 1), Line("0", 1), Line("正文", 1), Line("1", 1), Line("下一页", 2), Line("2", 2)]
+    assert clean_text(lines).split("\n") == ["表格", "0", "正文", "下一页"]
