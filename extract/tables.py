@@ -170,8 +170,9 @@ class Stream:
                     begin -= 1
                 ordinal = _ORDINAL_TAIL.search(text[:begin])
                 begin = ordinal.start() if ordinal else begin
-            if index != owners[-1]:
-                stop = len(text)
+            tail = text[stop:].strip()
+            if index != owners[-1] or (len(tail) <= 2 and " " not in tail):
+                stop = len(text)  # a fuzzy match may stop short of a mistyped last character
             while stop < len(text) and text[stop] in _CLOSING:
                 stop += 1
             pieces.append(text[begin:stop])
@@ -197,7 +198,7 @@ def _anchor_hit(item: Item, table: Table, template: Template) -> bool:
     if core in _section_cores(template, table.section) or core == label_key(table.title, ordinal=False):
         return True
     if table.name == "art20":
-        return core.startswith(label_key(table.blocks[0].item or "\0"))
+        return any(core.startswith(label_key(block.item)) for block in table.blocks if block.item)
     if table.name == "applications":
         return label_key(table.rows[0].label.split("/")[-1], ordinal=False) in core
     return core.startswith(label_key(table.cols[0].label.split("/")[0]))
