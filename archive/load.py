@@ -111,13 +111,17 @@ def days_late(published: str | None, deadline: str | None) -> int | None:
     return max(0, delta.days)
 
 
-_SENTENCE = re.compile(r"[。；;！？!?\n]+")
+_SENTENCE = re.compile(r"[。；;！？!?]+")
 _NOISE = re.compile(r"[\s\d０-９.,，、]+")
 
 
-def simhash(text: str | None) -> int:
-    """64-bit SimHash over the text's sentences with digits and spaces removed (copied text, other numbers)."""
-    features = [_NOISE.sub("", s) for s in _SENTENCE.split(text or "")]
+def simhash(text: str | None, names: tuple[str, ...] = ()) -> int:
+    """64-bit SimHash over the text's sentences, without white space (line wrapping), digits or the body's own
+    names: two bodies publishing the same text with their own names and numbers get (nearly) the same hash."""
+    flat = re.sub(r"\s+", "", text or "")
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        flat = flat.replace(name, "")
+    features = [_NOISE.sub("", s) for s in _SENTENCE.split(flat)]
     features = [f for f in features if len(f) >= 4]
     if not features:
         return 0
@@ -399,7 +403,7 @@ class Loader:
             (None,),
         ):
             archived = f"/-/archived/{sha}"
-        fingerprint = simhash(text)
+        fingerprint = simhash(text, (record.get("body") or "", res.name_norm, res.full_name))
         bands = sim_bands(fingerprint)
         return {
             "id": report_id,
