@@ -165,9 +165,12 @@ def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, docume
     source = source_of(data, media_type, **where)
     try:
         doc = document or read_document(data, media_type, limits)
+        return extract_document(doc, source)
     except ReadError as error:
         return error_record(source, [error.as_dict()])
-    return extract_document(doc, source)
+    except Exception as error:  # a reader or parser bug must not stop the batch: record it and go on
+        message = f"extraction failed unexpectedly ({type(error).__name__}: {error}); please report this file"
+        return error_record(source, [{"code": "extract_failed", "message": message}])
 
 
 def extract_path(path: str | Path, limits: Limits | None = None, document: Document | None = None) -> dict:

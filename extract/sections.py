@@ -90,6 +90,8 @@ def _numeral(text: str) -> int:
 
 
 def _texts(paragraphs: list[str], starts: list[int]) -> list[str]:
+    if not starts:
+        return []
     bounds = [*starts[1:], len(paragraphs)]
     return ["\n".join(paragraphs[start + 1 : end]).strip() for start, end in zip(starts, bounds, strict=True)]
 

@@ -1,0 +1,60 @@
+"""Sections by declared headings in order; title, template and scope from the content."""
+
+from extract.metadata import detect_scope, detect_template, find_title
+from extract.sections import split_sections
+from extract.template import load_template
+
+T = load_template("2021")
+
+
+def test_declared_headings_in_order_open_the_six_sections():
+    paragraphs = ["某局2023年政府信息公开工作年度报告", "一、总体情况", "概况。", "二、主动公开政府信息情况", "表",
+                  "三、收到和处理政府信息公开申请情况", "四、结转下年度继续办理 0 0 0 0 0 0 0",
+                  "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况", "0 0 0", "五、存在问题及改进情况", "问题。",
+                  "六、其他需要报告的事项", "无。"]
+    sections, warnings = split_sections(paragraphs, T)
+    assert [(s["number"], s["key"]) for s in sections] == [
+        (1, "overview"), (2, "proactive"), (3, "applications"), (4, "review_litigation"), (5, "problems"),
+        (6, "other"),
+    ]
+    assert sections[2]["text"] == "四、结转下年度继续办理 0 0 0 0 0 0 0"
+    assert sections[3]["heading"] == "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况"
+    assert warnings == []
+
+
+def test_a_missing_section_and_a_renumbered_heading_are_tolerated_with_warnings():
+    paragraphs = ["一、总体情况", "概况。", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+                  "四、存在的主要问题及改进情况", "问题。", "五、其他需要报告的事项", "无。"]
+    sections, warnings = split_sections(paragraphs, T)
+    assert [s["number"] for s in sections] == [1, 2, 3, 5, 6]
+    assert sections[3]["heading"] == "四、存在的主要问题及改进情况" and sections[3]["text"] == "问题。"
+    codes = sorted((w["code"], w["section"]) for w in warnings)
+    assert codes == [("section_heading_variant", 5), ("section_heading_variant", 6), ("section_missing", 4)]
+
+
+def test_a_sentence_that_mentions_a_heading_does_not_open_a_section():
+    paragraphs = ["一、总体情况", "本报告由总体情况、主动公开政府信息情况等六部分组成，现报告如下。",
+                  "二、主动公开政府信息情况"]
+    sections, _ = split_sections(paragraphs, T)
+    assert [s["number"] for s in sections] == [1, 2]
+
+
+def test_the_title_is_the_first_line_that_names_a_report():
+    assert find_title(["首页 > 政务公开", "某某区统计局2022年政府信息公开工作年度报告", "一、总体情况"]) == (
+        "某某区统计局2022年政府信息公开工作年度报告"
+    )
+    title = "某某镇2021年政府信息公开工作年度报告"
+    assert find_title(["一、总体情况"], declared=title) == title
+
+
+def test_the_template_is_detected_by_content_not_by_year():
+    assert detect_template("2019年度 … 信息内容 本年制发件数 本年废止件数 现行有效件数")[0] == "2021"
+    assert detect_template("信息内容 本年新制作数量 本年新公开数量 对外公开总数量")[0] == "2019"
+    assert detect_template("2012年政府信息公开工作年度报告 全文电子化率达100%")[0] == "legacy"
+    assert detect_template("会议通知")[0] == "unknown"
+
+
+def test_scope_from_body_and_text():
+    assert detect_scope("本机关全年…", "某某市统计局") == "本级"
+    assert detect_scope("全市各级行政机关共收到申请 300 件", "某某市人民政府") == "汇总"
+    assert detect_scope("全年收到申请 3 件", "某某市人民政府") == "unknown"

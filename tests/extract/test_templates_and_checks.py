@@ -1,0 +1,91 @@
+"""Template by content (2021, 2019, legacy), the identities as checks, soft findings as warnings."""
+
+from pathlib import Path
+
+from extract.document import Document, Line
+from extract.pipeline import extract_document, extract_path
+from extract.template import load_template
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+SAMPLE_002 = FIXTURES / "reports" / "002_350fbfc8d48350cb.txt"
+
+
+def record_of_text(text: str) -> dict:
+    doc = Document("text/plain", "text", lines=[Line(t) for t in text.split("\n")])
+    return extract_document(doc, {"path": "inline.txt"})
+
+
+def test_a_2019_report_is_parsed_with_the_2019_labels():
+    record = extract_path(FIXTURES / "extract" / "2019_statistics_bureau.txt")
+    assert record["template"] == "2019"
+    assert (record["year"], record["body"]) == (2019, "某某市统计局")
+    declared = {(c.table, c.row, c.col) for c in load_template("2019").cells}
+    got = {(c["table"], c["row"], c["col"]): c["value"] for c in record["cells"]}
+    assert set(got) == declared
+    assert len(got) == 198
+    assert got[("art20", "规范性文件", "对外公开总数量")] == 27
+    assert got[("art20", "行政许可", "本年增/减")] == 3
+    assert got[("art20", "其他对外管理服务事项", "本年增/减")] == -2
+    assert got[("art20", "行政许可", "处理决定数量")] == 1036
+    assert got[("applications", "三、本年度办理结果/（六）其他处理", "总计")] == 0
+    assert got[("review_litigation", "政府信息公开行政复议、行政诉讼情况", "行政复议/总计")] == 2
+    assert not any("本年制发件数" in c["col"] for c in record["cells"])
+
+
+def test_a_2019_unit_in_a_cell_is_read_and_warned():
+    record = extract_path(FIXTURES / "extract" / "2019_statistics_bureau.txt")
+    amount = next(c for c in record["cells"] if c["col"] == "采购总金额")
+    assert amount["value"] == 251000.0
+    assert [w["code"] for w in record["warnings"]] == ["unit_in_cell"]
+    assert all(check["holds"] for check in record["checks"])
+    assert {c["rule"] for c in record["checks"]} == {"H1", "H2", "H3", "H4.review", "H4.lit_direct",
+                                                       "H4.lit_after_review"}
+
+
+def test_a_legacy_report_keeps_text_and_sections_and_has_no_cells():
+    record = extract_path(FIXTURES / "extract" / "legacy_2012_bureau.txt")
+    assert record["template"] == "legacy"
+    assert record["cells"] == [] and record["checks"] == []
+    assert record["year"] == 2012
+    assert [s["heading"] for s in record["sections"]][:2] == ["一、概述", "二、主动公开政府信息情况"]
+    assert "同意公开答复数" in record["text"]
+
+
+def test_a_text_that_is_no_report_is_unknown():
+    record = record_of_text("关于召开年度工作会议的通知\n各科室：定于下周一召开会议。")
+    assert record["template"] == "unknown"
+    assert record["cells"] == []
+
+
+def test_numbers_that_violate_h1_fail_the_check_and_are_kept():
+    text = SAMPLE_002.read_text(encoding="utf-8")
+    broken = text.replace("一、本年新收政府信息公开申请数量\t\t3\t0\t0\t0\t0\t0\t3",
+                          "一、本年新收政府信息公开申请数量\t\t5\t0\t0\t0\t0\t0\t5")
+    assert broken != text
+    record = record_of_text(broken)
+    new = {c["col"]: c["value"] for c in record["cells"] if c["row_key"] == "new_received"}
+    assert new["自然人"] == 5 and new["总计"] == 5
+    failed = [(c["rule"], c["over"]) for c in record["checks"] if not c["holds"]]
+    assert failed == [("H1", "自然人"), ("H1", "总计")]
+    h1 = next(c for c in record["checks"] if c["rule"] == "H1" and c["over"] == "自然人")
+    assert (h1["lhs"], h1["rhs"]) == (5, 3)
+    assert h1["terms"]["一、本年新收政府信息公开申请数量"] == 5
+
+
+def test_the_narrative_quoting_another_number_than_the_table_is_a_warning_not_a_check():
+    quoted = "共受理政府信息公开依申请公开 {} 件"
+    text = SAMPLE_002.read_text(encoding="utf-8").replace(quoted.format(3), quoted.format(7))
+    record = record_of_text(text)
+    assert all(check["holds"] for check in record["checks"])
+    mismatch = [w for w in record["warnings"] if w["code"] == "narrative_mismatch"]
+    assert len(mismatch) == 1 and mismatch[0]["quoted"] == 7 and mismatch[0]["table_total"] == 3
+
+
+def test_a_missing_cell_leaves_its_identities_unevaluated_with_a_warning():
+    text = SAMPLE_002.read_text(encoding="utf-8").replace("二、上年结转政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t0",
+                                                           "二、上年结转政府信息公开申请数量\t\t0\t0\t0\t0\t0\t0\t/")
+    record = record_of_text(text)
+    assert not [c for c in record["cells"] if c["row_key"] == "carried_over" and c["col_key"] == "total"]
+    codes = {w["code"] for w in record["warnings"]}
+    assert {"cell_blank", "cell_missing", "check_incomplete"} <= codes
+    assert not [c for c in record["checks"] if c["rule"] == "H1" and c["over"] == "总计"]
