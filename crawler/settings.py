@@ -38,6 +38,7 @@ DEPTH_PRIORITY = 0  # default: 0
 COOKIES_ENABLED = True  # default: True (some portals need a session cookie for the listing)
 TELNETCONSOLE_ENABLED = False  # default: True
 FEED_EXPORT_ENCODING = "utf-8"  # default: None (\u escapes)
+CONCURRENT_ITEMS = 16  # default: 100 — a response's output goes through this many coiterators; ours are a handful
 
 # Downloader middlewares. process_response runs from the highest number down: our middlewares sit
 # above RedirectMiddleware (600) so that every HTTP exchange, redirects and retried 5xx included, is
