@@ -15,11 +15,15 @@ import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from extract.document import Line
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(rf"[{CJK}]")
+# East Asian wide and full-width characters (what unicodedata.east_asian_width calls W or F)
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                   r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 # Chinese punctuation that may sit inside a label or a sentence; spaces next to it are layout.
 _CJK_PUNCT = "，。、；：？！“”‘’（）《》【】〔〕「」…—"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{CJK}{_CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}{_CJK_PUNCT}])")
@@ -69,6 +73,7 @@ def strip_ordinal(label: str) -> str:
     return ORDINAL.sub("", label, count=1)
 
 
+@lru_cache(maxsize=65536)
 def label_key(label: str, *, ordinal: bool = True) -> str:
     """A comparable key for a label: NFKC, no spaces, no punctuation; without the ordinal unless asked."""
     text = unicodedata.normalize("NFKC", label or "")
@@ -85,7 +90,7 @@ def clean_label(label: str) -> str:
 
 def display_width(text: str) -> int:
     """Width in half-width units: a CJK character or full-width sign counts two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return len(text) + len(_WIDE.findall(text))
 
 
 def has_cjk(text: str) -> bool:

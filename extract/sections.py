@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 
 from rapidfuzz import fuzz
 
@@ -31,16 +32,18 @@ class FoundHeading:
     exact: bool
 
 
-def _heading_keys(section: Section) -> tuple[set[str], set[str]]:
+@cache
+def _heading_keys(section: Section) -> tuple[frozenset[str], frozenset[str], int]:
     names = (section.heading, *section.variants)
-    return {label_key(n) for n in names}, {label_key(n, ordinal=False) for n in names}
+    widest = max(display_width(n) for n in names)
+    return frozenset(label_key(n) for n in names), frozenset(label_key(n, ordinal=False) for n in names), widest
 
 
-def _match(paragraph: str, section: Section) -> bool | None:
+def _match(paragraph: str, width: int, section: Section) -> bool | None:
     """True for the declared heading, False for a renumbered or slightly different one, None for no heading."""
-    if display_width(paragraph) > 2 * display_width(section.heading) + 16:
+    full, cores, widest = _heading_keys(section)
+    if width > 2 * widest + 16:
         return None
-    full, cores = _heading_keys(section)
     key, core = label_key(paragraph), label_key(paragraph, ordinal=False)
     if key in full:
         return True
@@ -55,11 +58,15 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
     """Declared headings among the paragraphs: each section at most once, in template order."""
     found: list[FoundHeading] = []
     next_number = 1
+    longest = 2 * max(_heading_keys(s)[2] for s in template.sections) + 16
     for index, paragraph in enumerate(paragraphs):
+        if len(paragraph) > longest:
+            continue
+        width = display_width(paragraph)
         for section in template.sections:
             if section.number < next_number:
                 continue
-            exact = _match(paragraph, section)
+            exact = _match(paragraph, width, section)
             if exact is None:
                 continue
             found.append(FoundHeading(index, section, paragraph.strip(), exact))

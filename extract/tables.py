@@ -37,6 +37,7 @@ CERTAIN_SCORE = 92.0  # a fuzzy label match at or above this is not flagged unce
 GAPPED_SCORE = 96.0  # every character of the label found in order, with fragments of other labels between
 MAX_GAP = 8  # foreign characters allowed inside a label read in order
 _NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
+_KEY_CHAR = re.compile(rf"[0-9A-Za-z{CJK}]")
 _CJK_CHARS = re.compile(rf"[{CJK}]")
 _OPENING = "(（【〔[“\"《"
 _CLOSING = ")）】〕]”\"》"
@@ -106,7 +107,7 @@ def is_prose(text: str) -> bool:
     """A line of running text, not a table row: its numbers ("2023 年", "51 件") are not cells."""
     if "\t" in text:
         return False
-    return "。" in text or (len(_CJK_CHARS.findall(text)) >= 32 and "，" in text)
+    return "。" in text or (len(text) >= 32 and "，" in text and len(_CJK_CHARS.findall(text)) >= 32)
 
 
 def items_from_lines(lines: list[Line]) -> list[Item]:
@@ -129,6 +130,19 @@ def items_from_grids(grids: list[Grid]) -> list[Item]:
     return items
 
 
+def _key_chars(text: str) -> list[tuple[int, str]]:
+    """(position in text, key characters) for every character of a label that counts in its key."""
+    norm = unicodedata.normalize("NFKC", text)
+    if len(norm) == len(text):
+        return [(m.start(), m.group()) for m in _KEY_CHAR.finditer(norm)]
+    out = []
+    for pos, ch in enumerate(text):
+        key = _NOT_KEY.sub("", unicodedata.normalize("NFKC", ch))
+        if key:
+            out.append((pos, key))
+    return out
+
+
 @dataclass
 class Stream:
     """The items of a region and the concatenated key string of its labels, mapped back to items."""
@@ -143,8 +157,7 @@ class Stream:
         for index, item in enumerate(self.items):
             if item.kind != "label":
                 continue
-            for pos, ch in enumerate(item.text):
-                key = _NOT_KEY.sub("", unicodedata.normalize("NFKC", ch))
+            for pos, key in _key_chars(item.text):
                 parts.append(key)
                 self.owner.extend([index] * len(key))
                 self.raw_pos.extend([pos] * len(key))
@@ -186,22 +199,37 @@ def _item_core(item: Item) -> str:
     return label_key(item.text, ordinal=False)
 
 
-def _section_cores(template: Template, number: int) -> set[str]:
+_ANCHORS: dict[tuple[str, str], tuple[frozenset[str], tuple[str, ...], str]] = {}
+
+
+def _section_cores(template: Template, number: int) -> frozenset[str]:
     section = template.sections[number - 1]
-    return {label_key(h, ordinal=False) for h in (section.heading, *section.variants)}
+    return frozenset(label_key(h, ordinal=False) for h in (section.heading, *section.variants))
 
 
-def _anchor_hit(item: Item, table: Table, template: Template) -> bool:
+def _anchors(template: Template, table: Table) -> tuple[frozenset[str], tuple[str, ...], str]:
+    """(whole-label keys, label-prefix keys, contained key) that mark where a table starts."""
+    cache_key = (template.id, table.name)
+    if cache_key not in _ANCHORS:
+        whole = _section_cores(template, table.section) | {label_key(table.title, ordinal=False)}
+        prefixes: tuple[str, ...] = ()
+        contained = "\0"
+        if table.name == "art20":
+            prefixes = tuple(label_key(block.item) for block in table.blocks if block.item)
+        elif table.name == "applications":
+            contained = label_key(table.rows[0].label.split("/")[-1], ordinal=False)
+        else:
+            prefixes = (label_key(table.cols[0].label.split("/")[0]),)
+        _ANCHORS[cache_key] = (whole, prefixes, contained)
+    return _ANCHORS[cache_key]
+
+
+def _anchor_hit(item: Item, anchors: tuple[frozenset[str], tuple[str, ...], str]) -> bool:
     if item.kind != "label":
         return False
+    whole, prefixes, contained = anchors
     core = _item_core(item)
-    if core in _section_cores(template, table.section) or core == label_key(table.title, ordinal=False):
-        return True
-    if table.name == "art20":
-        return any(core.startswith(label_key(block.item)) for block in table.blocks if block.item)
-    if table.name == "applications":
-        return label_key(table.rows[0].label.split("/")[-1], ordinal=False) in core
-    return core.startswith(label_key(table.cols[0].label.split("/")[0]))
+    return core in whole or core.startswith(prefixes) or contained in core
 
 
 def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int, int]]:
@@ -209,8 +237,8 @@ def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int,
     starts: dict[str, int] = {}
     position = 0
     for name in TABLE_NAMES:
-        table = template.tables[name]
-        hit = next((i for i in range(position, len(items)) if _anchor_hit(items[i], table, template)), None)
+        anchors = _anchors(template, template.tables[name])
+        hit = next((i for i in range(position, len(items)) if _anchor_hit(items[i], anchors)), None)
         if hit is not None:
             starts[name] = hit
             position = hit + 1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from extract.normalize import to_halfwidth
 
@@ -46,12 +47,14 @@ def _tidy(text: str) -> str:
     return to_halfwidth(text).replace("\u00a0", " ").replace(" ", "").replace("，", ",").strip()
 
 
+@lru_cache(maxsize=65536)
 def is_value(text: str) -> bool:
     """Whether a token or cell is a value cell: a number or a sign standing for no value."""
     tidy = _tidy(text)
     return tidy in ABSENT_MARKERS or bool(_NUMBER.match(tidy))
 
 
+@lru_cache(maxsize=65536)
 def parse_value(text: str, value_type: str = "integer") -> Value:
     """The value a cell holds, typed as the declaration says (integer, signed_integer or decimal)."""
     tidy = _tidy(text)
