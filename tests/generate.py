@@ -172,6 +172,11 @@ class Layout:
     rows: list[list[Span]]  # HTML-style: a covered position has no Span
 
     def expected_grid(self) -> list[list[str]]:
+        """The grid a reader must return: spans expanded, only columns some cell starts in."""
+        starts = self._starting_columns()
+        return [[text for c, text in enumerate(row) if c in starts] for row in self.full_grid()]
+
+    def full_grid(self) -> list[list[str]]:
         taken: dict[tuple[int, int], str] = {}
         for r, row in enumerate(self.rows):
             c = 0
@@ -185,6 +190,20 @@ class Layout:
         height = max(r for r, _ in taken) + 1
         width = max(c for _, c in taken) + 1
         return [[taken.get((r, c), "") for c in range(width)] for r in range(height)]
+
+    def _starting_columns(self) -> set[int]:
+        """Columns some cell starts in: a reader keeps only those (a column every row spans is no column)."""
+        taken: set[tuple[int, int]] = set()
+        starts = set()
+        for r, row in enumerate(self.rows):
+            c = 0
+            for span in row:
+                while (r, c) in taken:
+                    c += 1
+                starts.add(c)
+                taken.update((r + dr, c + dc) for dr in range(span.rowspan) for dc in range(span.colspan))
+                c += span.colspan
+        return starts
 
 
 def layouts(report: Report, split_art20: bool = False) -> list[Layout]:
@@ -311,18 +330,20 @@ def render_docx(report: Report, *, split_art20: bool = False, wrapped_labels: bo
 
 
 def _docx_table(document, layout: Layout, wrapped_labels: bool) -> None:
-    grid = layout.expected_grid()
-    table = document.add_table(rows=len(grid), cols=len(grid[0]))
+    grid = layout.full_grid()
+    width = len(grid[0])
+    table = document.add_table(rows=len(grid), cols=width)
     table.style = "Table Grid"
+    cells = table._cells  # one snapshot: table.cell() rebuilds the whole list on every call
     taken: set[tuple[int, int]] = set()
     for r, row in enumerate(layout.rows):
         c = 0
         for span in row:
             while (r, c) in taken:
                 c += 1
-            cell = table.cell(r, c)
+            cell = cells[r * width + c]
             if span.rowspan > 1 or span.colspan > 1:
-                cell = cell.merge(table.cell(r + span.rowspan - 1, c + span.colspan - 1))
+                cell = cell.merge(cells[(r + span.rowspan - 1) * width + c + span.colspan - 1])
             _write_cell(cell, span.text, wrapped_labels and span.header)
             taken.update((r + dr, c + dc) for dr in range(span.rowspan) for dc in range(span.colspan))
             c += span.colspan
