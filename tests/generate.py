@@ -58,6 +58,10 @@ class Report:
     def title(self) -> str:
         return f"{self.body}{self.year}年政府信息公开工作年度报告"
 
+    def __repr__(self) -> str:  # hypothesis prints failing examples: the numbers, not the template
+        numbers = ",".join(self.text_of(key) for key in self.values)
+        return f"Report({self.template.id}, {self.title!r}, violated={self.violated}, values=[{numbers}])"
+
     def text_of(self, key: tuple[str, str, str]) -> str:
         value = self.values[key]
         if isinstance(value, Decimal):

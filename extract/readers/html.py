@@ -166,7 +166,7 @@ def cell_text(cell: lxml.html.HtmlElement) -> str:
 def _article_lines(text: str) -> list[Line]:
     """The article's lines by trafilatura, tables as tab-separated rows."""
     xml = trafilatura.extract(
-        text, output_format="xml", include_tables=True, include_comments=False, favor_recall=True, with_metadata=False
+        text, output_format="xml", include_tables=True, include_comments=False, with_metadata=False
     )
     if not xml:
         return []
