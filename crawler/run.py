@@ -11,6 +11,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.health import run_report
 from crawler.spiders.reports import ReportsSpider
 
 
@@ -45,4 +46,5 @@ def summarise(out_dir: Path, stats: dict[str, Any]) -> dict[str, Any]:
         "requests": stats.get("downloader/request_count", 0),
         "finish_reason": stats.get("finish_reason"),
         "reports_file": str(reports_file),
+        "run": run_report(Path(out_dir)),  # mode, per-portal health ledger, alerts, slowed/skipped hosts
     }

@@ -44,6 +44,7 @@ CONCURRENT_ITEMS = 16  # default: 100 — a response's output goes through this 
 # above RedirectMiddleware (600) so that every HTTP exchange, redirects and retried 5xx included, is
 # decoded, classified and then stored before Scrapy's own middlewares act on it.
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.canonical.CanonicalUrlMiddleware": 50,
     # default: HttpCompressionMiddleware at 590. Disabled so that servers send the bytes as they are
     # (no Accept-Encoding): the WARC then holds the payload whose digest the file store uses.
     "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
@@ -56,6 +57,12 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.encoding.EncodingMiddleware": 690,
     "crawler.middlewares.responses.ResponseClassificationMiddleware": 680,
     "crawler.middlewares.capture.CaptureMiddleware": 670,
+    # Scale (crawler.health, crawler.resume, crawler.incremental): requests to hosts the health ledger
+    # skips are dropped first; a capture an incomplete run already made is answered from the store; the
+    # conditional-request/304/gone logic sits below the capture middleware, above RedirectMiddleware.
+    "crawler.health.HostSkipMiddleware": 50,
+    "crawler.resume.ResumeMiddleware": 640,
+    "crawler.incremental.IncrementalMiddleware": 650,
 }
 
 ITEM_PIPELINES = {
@@ -64,6 +71,7 @@ ITEM_PIPELINES = {
 
 EXTENSIONS = {
     "crawler.extensions.ReportsExport": 500,
+    "crawler.health.HealthExtension": 400,  # before ReportsExport: its ledger is written before the store closes
 }
 
 # The raw store. OUT_DIR is where WARC files, captures.db, files/ and reports.jsonl go.
@@ -74,7 +82,7 @@ SEEDS_FILE = "seeds/portals.csv"
 # Trap bounds: a chain of listing pages that brings nothing new stops after this many pages, and no
 # host gets more listing/column pages than the budget (calendars, endless pagination).
 BARREN_LISTING_LIMIT = 3
-HOST_LISTING_BUDGET = 400
-LISTING_PAGES_MAX = 200  # pages per paginated listing (TRS countPage, Hanweb records, gkmlpt pages)
+HOST_LISTING_BUDGET = 1000
+LISTING_PAGES_MAX = 500  # pages per paginated listing (TRS countPage, Hanweb records, gkmlpt pages)
 
 LOG_LEVEL = "INFO"  # default: "DEBUG"

@@ -1,1 +1,1 @@
-"""Downloader middlewares, one job each: encoding, response classification, capture, robots, retry."""
+"""Downloader middlewares, one job each: canonical URLs, encoding, response classification, capture, robots, retry."""

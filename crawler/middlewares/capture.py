@@ -20,6 +20,7 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from crawler.canonical import canonical_url
+from crawler.resume import REPLAYED
 from crawler.sniff import extension_for, media_type
 from crawler.store.index import iso, utc_now
 from crawler.store.raw import RawStore
@@ -60,6 +61,8 @@ class CaptureMiddleware:
         return RawStore.for_crawler(self.crawler)
 
     def process_response(self, request, response: Response, spider):
+        if REPLAYED in request.meta:  # answered from the raw store by crawler.resume: captured already
+            return response
         store = self.store
         fetched_at = utc_now()
         body = response.body
@@ -92,11 +95,11 @@ class CaptureMiddleware:
         return response
 
     def process_exception(self, request, exception, spider):
-        if isinstance(exception, IgnoreRequest):
+        if isinstance(exception, IgnoreRequest) or REPLAYED in request.meta:
             return None
         outcome = failure_outcome(exception)
         store = self.store
-        store.index.add_capture(
+        request.meta["capture_id"] = store.index.add_capture(
             url=request.url, method=request.method, fetched_at=iso(utc_now()), portal=request.meta.get("portal"),
             referrer=request.meta.get("referrer"), role=request.meta.get("role"), outcome=outcome,
             reason=f"{type(exception).__name__}: {exception}"[:500],

@@ -32,6 +32,7 @@ from crawler.classify import (
     is_year_subcolumn,
     pdfjs_target,
 )
+from crawler.incremental import known_requests
 from crawler.items import ExcludedItem, ReportItem
 from crawler.seeds import Portal, adhoc_portals, load_seeds
 from vocab.titles import issuing_body, report_year
@@ -78,6 +79,7 @@ class ReportsSpider(scrapy.Spider):
         self.portals: dict[str, Portal] = {}
         self.listing_pages: Counter[str] = Counter()
         self.seen_entries: set[str] = set()
+        self.seen_pages: set[str] = set()
         self.official_ips: frozenset[str] = frozenset()
 
     @classmethod
@@ -136,6 +138,8 @@ class ReportsSpider(scrapy.Spider):
                 yield self.page_request(canonical_url(url), portal, "listing", referrer=None)
             if portal.homepage:
                 yield self.page_request(canonical_url(portal.homepage), portal, "home", referrer=None)
+        # A re-crawl also revisits the reports the store knows, linked or not (pages that disappeared).
+        yield from known_requests(self, Path(self.settings.get("OUT_DIR", "out")) / "captures.db")
 
     def page_request(self, url: str, portal: Portal | str, role: str, referrer: str | None, **meta: Any):
         name = portal if isinstance(portal, str) else portal.name
@@ -145,8 +149,17 @@ class ReportsSpider(scrapy.Spider):
             meta={"portal": name, "role": role, "referrer": referrer, "cms": cms, "hub_depth": 0, "barren": 0, **meta},
         )
 
+    def _new_page(self, key: str) -> bool:
+        """Whether a listing page is new: duplicates must not eat the host's listing budget."""
+        if key in self.seen_pages:
+            return False
+        self.seen_pages.add(key)
+        return True
+
     def _follow_listing(self, url: str, response: Response, role: str, **meta: Any):
         host = host_of(url)
+        if not self._new_page(url):
+            return None
         if self.listing_pages[host] >= self.host_budget:
             if self.listing_pages[host] == self.host_budget:
                 self.logger.warning("listing budget of %s pages exhausted on %s", self.host_budget, host)
@@ -158,13 +171,15 @@ class ReportsSpider(scrapy.Spider):
 
     def _page_request(self, page: PageRequest, response: Response, barren: int):
         host = host_of(page.url)
-        if self.listing_pages[host] >= self.host_budget:
+        key = canonical_url(page.url) + (repr(sorted(page.formdata.items())) if page.method == "POST" else "")
+        if not self._new_page(key) or self.listing_pages[host] >= self.host_budget:
             return None
         self.listing_pages[host] += 1
         inherited = {key: value for key, value in response.meta.items() if not key.startswith(_TRANSIENT_META)}
         meta = {**inherited, "role": "listing", "referrer": response.url, "barren": barren, **page.meta}
         if page.method == "POST":
-            return scrapy.FormRequest(page.url, formdata=page.formdata, callback=self.parse_page, meta=meta)
+            return scrapy.FormRequest(canonical_url(page.url), formdata=page.formdata, callback=self.parse_page,
+                                      meta=meta)
         return scrapy.Request(canonical_url(page.url), callback=self.parse_page, meta=meta)
 
     # -- listing, hub and home pages ---------------------------------------------------------------

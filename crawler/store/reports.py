@@ -18,8 +18,12 @@ _MAX_REDIRECTS = 10
 
 
 def _latest(db: sqlite3.Connection, url: str) -> sqlite3.Row | None:
+    """The latest good capture of `url`, else its latest capture. A 304 (crawler.incremental) only confirms
+    an earlier capture, and a page that later disappeared (404, soft 404, redirect to the home page) keeps
+    its archived copy: the report still points at it; the disappearance is a `gone` event."""
     return db.execute(
-        "SELECT * FROM captures WHERE url = ? AND outcome != 'robots_disallowed' ORDER BY id DESC LIMIT 1", (url,)
+        "SELECT * FROM captures WHERE url = ? AND outcome NOT IN ('robots_disallowed', 'not_modified') "
+        "ORDER BY outcome = 'ok' DESC, id DESC LIMIT 1", (url,)
     ).fetchone()
 
 

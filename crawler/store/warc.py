@@ -71,7 +71,7 @@ class WarcFiles:
         self.max_size = max_size
         self.software = software
         self._sequence = 0
-        self._file: io.BufferedWriter | None = None
+        self._file: io.FileIO | None = None
         self._writer: WARCWriter | None = None
         self._name = ""
 
@@ -79,7 +79,9 @@ class WarcFiles:
         self.close()
         self._sequence += 1
         self._name = f"{self.prefix}-{self._sequence:05d}.warc.gz"
-        self._file = open(self.directory / self._name, "ab")
+        # Unbuffered: every record is in the file before its capture reaches the index, so a crawl
+        # killed with SIGKILL never has an indexed capture without its WARC record (crawler.resume).
+        self._file = open(self.directory / self._name, "ab", buffering=0)
         self._writer = WARCWriter(self._file, gzip=True)
         info = self._writer.create_warcinfo_record(self._name, {"software": self.software, "format": "WARC/1.1"})
         self._writer.write_record(info)

@@ -75,6 +75,7 @@ def test_blocked_and_broken_responses_are_classified_and_never_stored(crawl):
     with crawl.db() as db:
         rows = db.execute("SELECT url, status, outcome, path FROM captures WHERE outcome != 'ok'").fetchall()
     outcomes = {crawl.path(row["url"]): (row["status"], row["outcome"]) for row in rows}
+    assert len(rows) == len(outcomes)  # each once: the loop is cut, the 503 retried to a 200
     assert outcomes == {
         f"{T}/201901/t20190110_500.html": (412, "blocked_ruishu"),
         f"{T}/201701/t20170110_300.html": (200, "soft_404"),
@@ -82,6 +83,9 @@ def test_blocked_and_broken_responses_are_classified_and_never_stored(crawl):
         f"{T}/201801/P020180110.pdf": (200, "html_as_document"),
         "/files/huge-2017.pdf": (None, "too_large"),
         "/old/report2020.html": (301, "redirect"),
+        "/loop/a.html": (302, "redirect"),
+        "/loop/b.html": (302, "redirect"),
+        f"{T}/202301/P020230120.docx": (503, "http_error"),
     }
     assert all(row["path"] is None for row in rows)
 
@@ -118,6 +122,15 @@ def test_a_url_reached_twice_is_fetched_once(crawl):
     assert hits[f"{T}/202401/t20240119_1001.html"] == 1  # also linked with utm_source/spm
     assert hits["/old/report2020.html"] == 1 and hits[f"{T}/202101/t20210110_700.html"] == 1  # redirect + direct
     assert sum(1 for r in crawl.reports() if r["year"] == 2020 and r["body"] == CITY) == 1
+
+
+def test_redirect_loop_is_cut_and_a_503_is_retried(crawl):
+    hits = crawl.portal.hits
+    assert hits["/loop/a.html"] == 1 and hits["/loop/b.html"] == 1  # b → a?from=loop is a (canonical): dropped
+    assert hits[f"{T}/202301/P020230120.docx"] == 2
+    with crawl.db() as db:
+        statuses = [row[0] for row in db.execute("SELECT status FROM captures WHERE url LIKE '%P020230120.docx'")]
+    assert statuses == [503, 200]
 
 
 def test_calendar_trap_costs_a_few_requests(crawl):

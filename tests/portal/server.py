@@ -16,6 +16,7 @@ from tests.portal.site import Page, build_site, calendar_page, hanweb_window
 
 _CALENDAR = re.compile(r"^/zwgk/zfxxgknb/rl/(\d{4}-\d{2})\.html$")
 HUGE_PATH = "/files/huge-2017.pdf"
+FLAKY_PATHS = frozenset({"/zwgk/zfxxgknb/202301/P020230120.docx"})  # 503 on the first request
 
 
 class Portal:
@@ -69,6 +70,8 @@ def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
             calendar = _CALENDAR.match(parts.path)
             if calendar:
                 return self._send(calendar_page(calendar.group(1)))
+            if parts.path in FLAKY_PATHS and portal.hits[parts.path] == 1:
+                return self._send(Page(b"<html><body>Service Unavailable</body></html>", status=503))
             path = parts.path if parts.path in portal.pages else parts.path.rstrip("/") + "/"
             page = portal.pages.get(path)
             if page is None or parts.path == "/module/web/jpage/dataproxy.jsp":

@@ -13,8 +13,10 @@ Reports (each is one line of reports.jsonl):
   2023 交通局  Hanweb detail, GBK without any declared charset, inline only
   2022 交通局  Hanweb detail, inline + DOCX attachment (one report, two representations)
   2021 交通局  second dataproxy window, entry straight to a PDF
-Not reports: 2019 (404), 2018 (412 + $_ts), 2016 (soft 404: 200 "页面不存在"), the lookalikes 工作要点,
-编制通知, 解读, 图解, a company 年报, a mirror copy on a non-official host; a calendar trap under the column.
+The 2022 DOCX answers 503 once (retried with backoff).
+Not reports: 2019 (404), 2018 (412 + $_ts), 2016 (soft 404: 200 "页面不存在"), 2015 (a redirect loop),
+the lookalikes 工作要点, 编制通知, 解读, 图解, a company 年报, a mirror copy on a non-official host;
+a calendar trap under the column.
 """
 
 from __future__ import annotations
@@ -168,6 +170,7 @@ def build_site() -> dict[str, Page]:
             ("/zwgk/zfxxgknb/201901/t20190110_500.html", report_title(CITY, 2018), "2019-01-10"),
             ("/zwgk/zfxxgknb/201801/t20180110_400.html", report_title(CITY, 2017), "2018-01-10"),
             ("/zwgk/zfxxgknb/201701/t20170110_300.html", report_title(CITY, 2016), "2017-01-10"),
+            ("/loop/a.html", report_title(CITY, 2015), "2016-01-10"),
         ], 2, 3),
         "/zwgk/zfxxgknb/202401/t20240119_1001.html": detail(
             report_title(CITY, 2023),
@@ -188,6 +191,8 @@ def build_site() -> dict[str, Page]:
             tiny_docx(report_title(CITY, 2022), HEADINGS), "application/octet-stream"),
         "/zwgk/zfxxgknb/202301/P020230120.pdf": Page(tiny_pdf("Report 2022 city"), "application/pdf"),
         "/zwgk/zfxxgknb/202201/P020220115.doc": Page(tiny_doc("report 2021 city"), "application/msword"),
+        "/loop/a.html": Page(b"", status=302, headers={"Location": "/loop/b.html"}),
+        "/loop/b.html": Page(b"", status=302, headers={"Location": "/loop/a.html?from=loop"}),
         "/old/report2020.html": Page(b"", status=301, headers={"Location": "/zwgk/zfxxgknb/202101/t20210110_700.html"}),
         "/zwgk/zfxxgknb/202101/t20210110_700.html": detail(
             report_title(CITY, 2020),
