@@ -26,6 +26,8 @@ from decimal import Decimal
 import docx
 import openpyxl
 from docx.enum.section import WD_ORIENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from docx.shared import Pt
 from hypothesis import strategies as st
 
@@ -310,12 +312,20 @@ def section_paragraphs(report: Report, rng: random.Random | None = None) -> dict
 # ---- DOCX ------------------------------------------------------------------------------------------
 
 
-def render_docx(report: Report, *, split_art20: bool = False, wrapped_labels: bool = False) -> bytes:
-    """A DOCX with the report's prose and real Word tables, merged as in the template."""
+def render_docx(
+    report: Report, *, split_art20: bool = False, wrapped_labels: bool = False, running_header: bool = False
+) -> bytes:
+    """A DOCX with the report's prose and real Word tables, merged as in the template.
+
+    With `running_header`, every page carries the body's name as a header and "- N -" as a footer.
+    """
     document = docx.Document()
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
+    if running_header:
+        section.header.paragraphs[0].text = f"{report.body}政府信息公开专栏"
+        _page_number_footer(section.footer.paragraphs[0])
     document.styles["Normal"].font.size = Pt(9)
     document.add_paragraph(report.title)
     tables: dict[str, list[Layout]] = {}
@@ -331,6 +341,19 @@ def render_docx(report: Report, *, split_art20: bool = False, wrapped_labels: bo
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
+
+
+def _page_number_footer(paragraph) -> None:
+    paragraph.add_run("- ")
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = OxmlElement("w:r")
+    text = OxmlElement("w:t")
+    text.text = "1"
+    run.append(text)
+    field.append(run)
+    paragraph._p.append(field)
+    paragraph.add_run(" -")
 
 
 def _docx_table(document, layout: Layout, wrapped_labels: bool) -> None:

@@ -32,6 +32,7 @@ from extract.detect import PDF
 from extract.document import Document, Grid, Line
 from extract.errors import ReadError
 from extract.limits import Limits
+from extract.readers.cells import join_fragments
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 RUN = re.compile(r"[^\r\n]+")
@@ -261,34 +262,33 @@ def table_grids(data: bytes) -> list[Grid]:
     with pdfplumber.open(io.BytesIO(data)) as pdf:
         for page_number, page in enumerate(pdf.pages, start=1):
             for table in page.find_tables():
-                rows = _expand_boxes(table.cells, page)
+                rows = _expand_spans(table)
                 if rows:
                     grids.append(Grid(rows=rows, page=page_number))
             page.flush_cache()
     return grids
 
 
-def _expand_boxes(cells: list[tuple[float, float, float, float]], page) -> list[list[str]]:
-    """A grid from cell boxes: every box fills each grid row and column whose band it covers."""
-    if not cells:
-        return []
-    xs = _bands(sorted({round(c[0], 1) for c in cells} | {round(c[2], 1) for c in cells}))
-    ys = _bands(sorted({round(c[1], 1) for c in cells} | {round(c[3], 1) for c in cells}))
-    grid = [[""] * (len(xs) - 1) for _ in range(len(ys) - 1)]
-    for box in cells:
-        text = " ".join((page.crop(box).extract_text() or "").split())
-        cols = [i for i in range(len(xs) - 1) if xs[i] >= box[0] - 1 and xs[i + 1] <= box[2] + 1]
-        rows = [i for i in range(len(ys) - 1) if ys[i] >= box[1] - 1 and ys[i + 1] <= box[3] + 1]
-        for r in rows:
-            for c in cols:
-                grid[r][c] = text
+def _expand_spans(table) -> list[list[str]]:
+    """pdfplumber's `extract()` gives a merged cell's text at its top-left position and None where it
+    continues; fill each None with the text of the cell box covering that position."""
+    texts = [[join_fragments((text or "").splitlines()) if text is not None else None for text in row]
+             for row in table.extract()]  # fmt: skip
+    row_tops = [row.bbox[1] for row in table.rows]
+    col_lefts = [col.bbox[0] for col in table.columns]
+    grid = [[text or "" for text in row] for row in texts]
+    for x0, top, x1, bottom in table.cells:
+        r0 = _band_index(row_tops, top)
+        c0 = _band_index(col_lefts, x0)
+        origin = texts[r0][c0] if r0 < len(texts) and c0 < len(texts[r0]) else None
+        for r, row_top in enumerate(row_tops):
+            for c, col_left in enumerate(col_lefts):
+                inside = top - 1 <= row_top < bottom - 1 and x0 - 1 <= col_left < x1 - 1
+                if inside and r < len(grid) and c < len(grid[r]) and texts[r][c] is None and origin:
+                    grid[r][c] = origin
     return [row for row in grid if any(row)]
 
 
-def _bands(edges: list[float]) -> list[float]:
-    """Edges closer than 2 points are one edge (ruling lines have width)."""
-    merged: list[float] = []
-    for edge in edges:
-        if not merged or edge - merged[-1] > 2:
-            merged.append(edge)
-    return merged
+def _band_index(edges: list[float], value: float) -> int:
+    """The index of the band starting at `value` (edges within a point or so are the same edge)."""
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))
