@@ -13,26 +13,36 @@ import re
 
 from extract.normalize import label_key
 from extract.template import Template, all_templates
-from vocab.titles import clean_title, is_annual_report_title
+from vocab.titles import clean_title, is_annual_report_title, issuing_body
 
 _REPORT_MARKERS = ("信息公开", "政务公开")
+_TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|——|--| - )\s*")
+_SENTENCE = re.compile(r"[。；：:，,]|^[一二三四五六七八九十]+、|^[(（]")
 _AGGREGATE = re.compile(r"全(?:省|市|区|县|旗|州|盟)(?:各级|各地|各部门|范围内)?(?:行政机关|政府|共|累计|各)")
 _DEPARTMENT = re.compile(r"(?:局|办公室|委员会|委|厅|署|中心|办|站|所|院|馆|队|处|会|公司)$")
 
 
-def find_title(paragraphs: list[str], declared: str | None = None) -> str | None:
-    """The report's title: the reader's title if it names a report, else the first heading line that does.
+def _report_part(title: str) -> str | None:
+    """The part of a page title that names the report ("…年度报告_政府信息公开年报_某某市人民政府")."""
+    for part in _TITLE_SEPARATORS.split(title):
+        if is_annual_report_title(part)[0]:
+            return clean_title(part)
+    return None
 
-    Falls back to the first short line of the document, as written.
-    """
-    if declared and is_annual_report_title(declared)[0]:
-        return clean_title(declared)
-    for paragraph in paragraphs[:8]:
-        if len(paragraph) <= 80 and is_annual_report_title(paragraph)[0]:
-            return clean_title(paragraph)
-    first = next((p for p in paragraphs if p.strip()), None)
+
+def find_title(paragraphs: list[str], declared: str | None = None) -> str | None:
+    """The report's title: the first heading line that names a report (joined with the line before it when
+    the title was broken after the body's name), else the reader's title, else the first short line."""
+    for index, paragraph in enumerate(paragraphs[:8]):
+        if len(paragraph) > 80 or not is_annual_report_title(paragraph)[0]:
+            continue
+        previous = paragraphs[index - 1].strip() if index else ""
+        if issuing_body(paragraph) is None and previous and len(previous) <= 30 and not _SENTENCE.search(previous):
+            return clean_title(previous + paragraph)
+        return clean_title(paragraph)
     if declared:
-        return clean_title(declared)
+        return _report_part(declared) or clean_title(declared)
+    first = next((p for p in paragraphs if p.strip()), None)
     return clean_title(first) if first and len(first) <= 80 else None
 
 

@@ -47,6 +47,14 @@ def test_the_title_is_the_first_line_that_names_a_report():
     assert find_title(["一、总体情况"], declared=title) == title
 
 
+def test_a_title_broken_after_the_body_is_joined_and_a_page_title_suffix_dropped():
+    assert find_title(["某某县人民政府办公室", "2022年政府信息公开工作年度报告", "一、总体情况"]) == (
+        "某某县人民政府办公室2022年政府信息公开工作年度报告"
+    )
+    page_title = "某某局2023年政府信息公开工作年度报告_政府信息公开年报_某某市人民政府"
+    assert find_title(["一、总体情况"], declared=page_title) == "某某局2023年政府信息公开工作年度报告"
+
+
 def test_the_template_is_detected_by_content_not_by_year():
     assert detect_template("2019年度 … 信息内容 本年制发件数 本年废止件数 现行有效件数")[0] == "2021"
     assert detect_template("信息内容 本年新制作数量 本年新公开数量 对外公开总数量")[0] == "2019"
