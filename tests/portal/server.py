@@ -24,6 +24,7 @@ class Portal:
         self.pages = pages
         self.huge_size = huge_size
         self.hits: Counter[str] = Counter()
+        self.not_modified: Counter[str] = Counter()  # 304s sent for conditional requests, by path
         self.posts: list[dict[str, list[str]]] = []
         self.user_agents: set[str] = set()
         self.base_url = ""
@@ -36,10 +37,20 @@ def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format, *args):  # the test output stays quiet
             pass
 
+        def _unchanged(self, page: Page) -> bool:
+            """A conditional GET for a page that declares validators (ETag / Last-Modified) and matches them."""
+            etag, modified = page.headers.get("ETag"), page.headers.get("Last-Modified")
+            return bool(etag and self.headers.get("If-None-Match") == etag) or bool(
+                modified and not etag and self.headers.get("If-Modified-Since") == modified)
+
         def _send(self, page: Page) -> None:
+            if page.status == 200 and self._unchanged(page):
+                portal.not_modified[urlsplit(self.path).path] += 1
+                page = Page(b"", page.content_type, 304, page.headers)
             self.send_response(page.status)
             self.send_header("Content-Type", page.content_type)
-            self.send_header("Content-Length", str(len(page.body)))
+            if page.status != 304:
+                self.send_header("Content-Length", str(len(page.body)))
             for name, value in page.headers.items():
                 self.send_header(name, value)
             self.end_headers()
