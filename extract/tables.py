@@ -549,12 +549,24 @@ def parse_table(items: list[Item], region: tuple[int, int], table: Table, method
     result = ParsedTables()
     start, end = region
     stream = Stream(items[start:end])
-    if len(table.rows) == 1 and len(table.blocks) == 1 and table.name == "review_litigation":
+    if len(table.rows) == 1 and table.rows[0].label == table.title:  # the row has no label of its own
         assign_unlabelled_row(stream, table, 0, len(stream.items), method, result)
         return result
     matches = match_rows(stream, table)
     assign_rows(stream, table, matches, len(stream.items), method, result)
+    if _out_of_row_order(result, sum(m is not None for m in matches)):
+        return ParsedTables(warnings=[{
+            "code": "table_layout_unreadable", "table": table.name,
+            "message": f"{table.title}: labels and numbers are not in row order (column-wise text?); "
+                       "no cell is taken rather than cells guessed"}])
     return result
+
+
+def _out_of_row_order(result: ParsedTables, found_rows: int) -> bool:
+    """Most rows without numbers and the numbers piled up elsewhere: the text was read column by column."""
+    incomplete = sum(w["code"] == "row_incomplete" for w in result.warnings)
+    piled = sum(len(w["values"]) for w in result.warnings if w["code"] == "extra_values")
+    return found_rows > 0 and incomplete >= max(3, found_rows // 2) and piled >= incomplete
 
 
 def _missing_warnings(table: Table, cells: list[dict]) -> list[dict]:
@@ -578,20 +590,21 @@ def parse_tables(doc: Document, template: Template) -> ParsedTables:
     if doc.tables:
         sources.append(items_from_grids(doc.tables))
     sources.append(items_from_lines(doc.lines))
+    regions = [table_regions(items, template) for items in sources]
     result = ParsedTables()
     for name in TABLE_NAMES:
         table = template.tables[name]
-        parsed = ParsedTables()
-        for items in sources:
-            region = table_regions(items, template).get(name)
-            if region is None:
-                continue
-            parsed = parse_table(items, region, table, doc.method)
-            if parsed.cells:
-                break
-        if not parsed.cells:
+        attempts: list[ParsedTables] = []
+        for items, found in zip(sources, regions, strict=True):
+            if name in found:
+                attempts.append(parse_table(items, found[name], table, doc.method))
+                if attempts[-1].cells:
+                    break
+        parsed = next((a for a in attempts if a.cells), None)
+        if parsed is None:
             result.warnings.append({"code": "table_missing", "table": name,
-                                    "message": f"table {table.title} ({name}) not found"})
+                                    "message": f"table {table.title} ({name}) not found or no value read"})
+            result.warnings.extend(w for a in attempts for w in a.warnings if w["code"] == "table_layout_unreadable")
             continue
         result.cells.extend(parsed.cells)
         result.warnings.extend(parsed.warnings)

@@ -139,3 +139,11 @@ def test_prose_numbers_after_a_table_are_not_cells():
     got, result = parse([*lines, "四、政府信息公开行政复议、行政诉讼情况"])
     assert got == expected()
     assert not [w for w in result.warnings if w["code"] == "extra_values"]
+
+
+def test_labels_and_numbers_read_column_by_column_give_no_cells_rather_than_wrong_ones():
+    lines = header()[:1] + [row.label.split("/")[-1] for row in APPS.rows]
+    lines += [" ".join(values(r)) for r in range(len(APPS.rows))]
+    got, result = parse([*lines, "四、政府信息公开行政复议、行政诉讼情况"])
+    assert got == {}
+    assert any(w["code"] == "table_layout_unreadable" for w in result.warnings)
