@@ -117,19 +117,20 @@ def convert_files(sources: dict[str, tuple[bytes, str]], target: str, timeout: f
     """Convert files to `target` (docx, xlsx, pdf) in one LibreOffice call; retry one by one on a timeout.
 
     `sources` maps a caller's key to (bytes, the extension LibreOffice should see); the result maps the same
-    keys to the converted bytes or a `ReadError`.
+    keys to the converted bytes or a `ReadError`. `target` may carry a filter ("pdf:writer_pdf_Export:{...}").
     """
+    extension = target.split(":")[0]
     with tempfile.TemporaryDirectory(prefix="govreports-office-") as workdir:
         work = Path(workdir)
         names = {}
-        for i, (key, (data, extension)) in enumerate(sources.items()):
-            name = f"f{i:04d}.{extension}"
+        for i, (key, (data, source_extension)) in enumerate(sources.items()):
+            name = f"f{i:04d}.{source_extension}"
             (work / name).write_bytes(data)
             names[key] = name
         timed_out = not _soffice(work, list(names.values()), target, timeout)
         results: dict[str, bytes | ReadError] = {}
         for key, name in names.items():
-            output = work / "out" / f"{Path(name).stem}.{target}"
+            output = work / "out" / f"{Path(name).stem}.{extension}"
             if not output.exists() and timed_out and len(names) > 1:
                 if not _soffice(work, [name], target, timeout):
                     results[key] = _timeout(timeout)
@@ -139,7 +140,7 @@ def convert_files(sources: dict[str, tuple[bytes, str]], target: str, timeout: f
             elif timed_out and len(names) == 1:
                 results[key] = _timeout(timeout)
             else:
-                results[key] = ReadError("conversion_failed", f"LibreOffice produced no {target} (damaged file?)")
+                results[key] = ReadError("conversion_failed", f"LibreOffice produced no {extension} (damaged file?)")
         return results
 
 
