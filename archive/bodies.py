@@ -164,6 +164,7 @@ def _from_metadata(metadata: dict) -> list[dict]:
     return found
 
 
+@cache
 def _name_candidates(name: str) -> tuple[list[Division], list[Division]]:
     """Divisions named in full at the start of the name, and those whose name ends with the name's start."""
     full, partial = [], []
@@ -198,12 +199,12 @@ def _mentions(text: str, alias: str) -> bool:
 def resolve(name: str | None, text: str = "", metadata: dict | None = None, title: str | None = None) -> Resolution:
     """Who issued this report, and where it sits, with every piece of evidence used."""
     name_norm = normalise_name(name) or normalise_name(title)
-    flat_text = _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
     evidence: list[dict] = []
     chosen: Division | None = None
     candidates: list[Division] = []
 
     full, partial = _name_candidates(name_norm)
+    flat_text = "" if full else _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
     if full:
         chosen = full[0]
         evidence.append(_evidence("name", name_norm, chosen))

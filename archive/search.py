@@ -7,10 +7,10 @@ Why this design (issue 5 gives the measurements, this machine: SQLite 3.40.1, Da
   segmented the same way;
 - C tokenizers cannot be loaded (Python's sqlite3 here has no extension loading) and an apsw tokenizer is
   invisible to Datasette.
-So the index is fed a *shadow copy* of the text with a space around every CJK character (stock unicode61
+So the index is fed a *shadow copy* of the text with a space between every two characters (stock unicode61
 tokenizer: every character is a token), and a query is turned into a *phrase* of single characters. A phrase
 matches consecutive tokens, and white space and line breaks are not tokens, so "复\\n议" in a PDF's text is
-found by 复议. Latin words and numbers stay whole tokens ("2023 年").
+found by 复议.
 
 The FTS table is external-content (`content="reports"`, the form Datasette detects) and is filled by the loader,
 not by triggers, because it indexes the spaced copy rather than the column itself. FTS5 therefore cannot compute
@@ -26,20 +26,23 @@ import unicodedata
 from html import escape
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_CJK_CHAR = re.compile(f"([{CJK}])")
 _CJK_GAP = re.compile(f"(?<=[{CJK}])\\s+(?=[{CJK}])")
 MARK_START, MARK_END = "\ue000", "\ue001"
 
 
 def spaced(text: str | None) -> str:
-    """The text as the index sees it: NFKC, a space around every CJK character."""
+    """The text as the index sees it: NFKC, a space between every two characters.
+
+    Every character becomes a token (digits and Latin letters too), so a phrase query is a substring search:
+    "1件" finds "51件", as LIKE would. str.join runs in C: about 20 times faster than a regex substitution,
+    which made it the loader's largest cost."""
     if not text:
         return ""
-    return _CJK_CHAR.sub(r" \1 ", unicodedata.normalize("NFKC", text))
+    return " ".join(unicodedata.normalize("NFKC", text))
 
 
 def fts_query(query: str | None) -> str:
-    """A user's query as one FTS5 phrase of single characters (and whole Latin words / numbers)."""
+    """A user's query as one FTS5 phrase of single characters; white space and quotes are ignored."""
     tokens = spaced((query or "").replace('"', " ")).split()
     return '"' + " ".join(tokens) + '"' if tokens else '""'
 

@@ -106,11 +106,11 @@ def test_a_crash_inside_a_batch_leaves_the_previous_state(tmp_path, monkeypatch)
     original = Loader.write
     calls = {"n": 0}
 
-    def crash_on_fourth(self, record, file, line, summary):
+    def crash_on_fourth(self, record, file, line, summary, line_hash=None):
         calls["n"] += 1
         if calls["n"] == 4:
             raise RuntimeError("simulated crash")
-        return original(self, record, file, line, summary)
+        return original(self, record, file, line, summary, line_hash)
 
     monkeypatch.setattr(Loader, "write", crash_on_fourth)
     with pytest.raises(RuntimeError):
