@@ -38,6 +38,7 @@ CHALLENGE_MARKERS = (
     (re.compile(r"__jsl_clearance"), "加速乐 (jiasule) challenge (__jsl_clearance)"),
     (re.compile(r"wzws_?(?:cid|sessionid|challenge|question|confirm)|WZWSREL", re.I), "WZWS JS challenge"),
 )
+COOKIE_SCRIPT = re.compile(r"document\.cookie\s*=", re.I)
 PASSWORD_INPUT = re.compile(r"<input[^>]+type\s*=\s*[\"']?password", re.I)
 LOGIN_WORDS = re.compile(r"登录|登陆|用户名|密码|验证码")
 REPORT_MARKERS = ("政府信息公开", "总体情况", "主动公开", "依申请")
@@ -90,6 +91,8 @@ def _refuse_non_reports(text: str) -> None:
     for pattern, name in CHALLENGE_MARKERS:
         if pattern.search(text) and not has_report:
             raise ReadError("challenge_page", f"HTML: {name}; fetch it again with a real browser")
+    if COOKIE_SCRIPT.search(text) and len("".join(visible.split())) < 50 and not has_report:
+        raise ReadError("challenge_page", "HTML: an empty page whose script sets a cookie (a JS challenge)")
     if PASSWORD_INPUT.search(text) and LOGIN_WORDS.search(visible) and not has_report:
         raise ReadError("login_page", "HTML: a login form (password field), not a report")
 
