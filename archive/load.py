@@ -158,14 +158,15 @@ def read_raw(conn: sqlite3.Connection, root: Path, summary: LoadSummary) -> RawS
         source.row_factory = sqlite3.Row
         available = {row[1] for row in source.execute("PRAGMA table_info(captures)")}
         wanted = [c.name for c in CAPTURES.columns if c.name != "id"]
-        select = ", ".join(c if c in available else f"NULL AS {c}" for c in wanted)
+        select = ", ".join(c if c in available else f"NULL AS {c}" for c in [*wanted, "path"])
         rows = []
         for row in source.execute(f"SELECT {select} FROM captures"):
             values = dict(row)
+            file_path = values.pop("path")
             values["id"] = stable_id(
                 "capture", values["url"], values["fetched_at"], values["warc_file"], values["warc_offset"]
             )
-            rows.append(values)
+            rows.append((values, file_path))
         source.close()
         with conn:
             conn.executemany(
@@ -174,9 +175,9 @@ def read_raw(conn: sqlite3.Connection, root: Path, summary: LoadSummary) -> RawS
                 + ") VALUES (:id, "
                 + ", ".join(f":{c}" for c in wanted)
                 + ")",
-                rows,
+                [values for values, _ in rows],
             )
-            for values in rows:
+            for values, file_path in rows:
                 if values.get("sha256") and values.get("status") and 200 <= int(values["status"]) < 300:
                     _upsert_document(
                         conn,
@@ -184,7 +185,7 @@ def read_raw(conn: sqlite3.Connection, root: Path, summary: LoadSummary) -> RawS
                         values["sha256"],
                         values.get("media_type"),
                         values.get("size"),
-                        None,
+                        file_path,
                         values.get("final_url") or values["url"],
                     )
         summary.captures = len(rows)
