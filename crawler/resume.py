@@ -25,6 +25,7 @@ import json
 import logging
 import shutil
 import sqlite3
+import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -165,6 +166,8 @@ class ResumeMiddleware:
         self.crawler = crawler
         self.store = RawStore.for_crawler(crawler)
         self.store.index.db.executescript(SCHEMA)
+        self.commit_seconds = crawler.settings.getfloat("INDEX_COMMIT_SECONDS", 5.0)
+        self.committed_at = time.monotonic()
         self.resumed: list[int] = []
         self.pending: dict[str, deque[StoredCapture]] = defaultdict(deque)
         db = _open(self.store.index.path)
@@ -228,6 +231,11 @@ class ResumeMiddleware:
             self.store.index.db.execute(
                 "INSERT OR IGNORE INTO request_keys (capture_id, key) VALUES (?, ?)", (capture_id, request_key(request))
             )
+        # The index commits in batches; a slow, polite crawl also commits every INDEX_COMMIT_SECONDS, so
+        # that a kill loses at most that much work.
+        if time.monotonic() - self.committed_at >= self.commit_seconds:
+            self.store.index.commit()
+            self.committed_at = time.monotonic()
 
     def process_response(self, request, response, spider):
         self._remember(request)

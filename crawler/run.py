@@ -27,6 +27,9 @@ def project_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> 
 def run_crawl(out_dir: Path, seeds: Path | None = None, urls: tuple[str, ...] = (),
               overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Crawl the seeds file or the ad-hoc URLs into `out_dir`; return a summary of the raw store."""
+    # A JOBDIR per raw store, for clean pauses (Ctrl-C once, then the same command); after a kill the
+    # capture index is the record of truth and crawler.resume discards it.
+    overrides = {"JOBDIR": str(Path(out_dir) / "job"), **(overrides or {})}
     process = CrawlerProcess(project_settings(out_dir, overrides), install_root_handler=True)
     arguments = {"url": " ".join(urls)} if urls else {"seeds": str(seeds) if seeds else None}
     crawler = process.create_crawler(ReportsSpider)
