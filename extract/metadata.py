@@ -46,10 +46,26 @@ def find_title(paragraphs: list[str], declared: str | None = None) -> str | None
     return clean_title(first) if first and len(first) <= 80 else None
 
 
+def _in_order(needle: str, haystack: str, max_gap: int = 24) -> bool:
+    """The needle split once, its two parts a few characters apart: a header cell broken over two lines
+    reads "本年制 本年废 现行有" / "发件数 止件数 效件数"."""
+    for cut in range(2, len(needle) - 1):
+        head, tail = needle[:cut], needle[cut:]
+        start = haystack.find(head)
+        while start != -1:
+            after = start + len(head)
+            if tail in haystack[after : after + max_gap + len(tail)]:
+                return True
+            start = haystack.find(head, start + 1)
+    return False
+
+
 def detect_template(text: str) -> tuple[str, Template | None, dict[str, int]]:
     """("2021" | "2019" | "legacy" | "unknown", the declaration or None, detect-string hits per template)."""
     key = label_key(text)
     hits = {t.id: sum(1 for s in t.detect_any if label_key(s) in key) for t in all_templates()}
+    if not any(hits.values()):  # a header split over lines: read the detect strings in order, gaps allowed
+        hits = {t.id: sum(1 for s in t.detect_any if _in_order(label_key(s), key)) for t in all_templates()}
     best = max(all_templates(), key=lambda t: (hits[t.id], t.id))
     if hits[best.id] > 0:
         return best.id, best, hits

@@ -68,6 +68,33 @@ def join_cjk(text: str) -> str:
     return _SPACE_IN_CJK.sub("", text)
 
 
+MAX_GAP = 8  # foreign characters allowed inside a label read in order
+
+
+def find_in_order(keys: str, key: str, low: int, high: int) -> list[int] | None:
+    """Positions of `key` in keys[low:high], read in order with at most MAX_GAP foreign characters between.
+
+    Row-keeping PDF text puts the fragments of a vertically merged group label ("（三）不予" / "公开")
+    between the fragments of the row label beside it ("1.属于国家" … "秘密"), and a header split over
+    two lines interleaves its cells ("本年制 本年废" / "发件数 止件数").
+    """
+    if len(key) < 4:
+        return None
+    start = keys.find(key[0], low, high)
+    while start != -1:
+        positions, gap, pos = [start], 0, start + 1
+        while len(positions) < len(key) and pos < high and gap <= MAX_GAP:
+            if keys[pos] == key[len(positions)]:
+                positions.append(pos)
+            else:
+                gap += 1
+            pos += 1
+        if len(positions) == len(key):
+            return positions
+        start = keys.find(key[0], start + 1, high)
+    return None
+
+
 def strip_ordinal(label: str) -> str:
     """The label without its leading ordinal ("（二）、部分公开" -> "部分公开", "1. 属于国家秘密" -> "属于国家秘密")."""
     return ORDINAL.sub("", label, count=1)

@@ -28,14 +28,13 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from extract.document import Document, Grid, Line
-from extract.normalize import CJK, clean_label, label_key
+from extract.normalize import CJK, clean_label, find_in_order, label_key
 from extract.template import TABLE_NAMES, Block, Label, Table, Template
 from extract.values import is_value, parse_value
 
 FUZZY_MIN_SCORE = 80.0  # rapidfuzz partial ratio (0-100) below which a label is not taken as a row's label
 CERTAIN_SCORE = 92.0  # a fuzzy label match at or above this is not flagged uncertain
 GAPPED_SCORE = 96.0  # every character of the label found in order, with fragments of other labels between
-MAX_GAP = 8  # foreign characters allowed inside a label read in order
 _NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
 _KEY_CHAR = re.compile(rf"[0-9A-Za-z{CJK}]")
 _CJK_CHARS = re.compile(rf"[{CJK}]")
@@ -336,29 +335,6 @@ def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, i
     return chain
 
 
-def _gapped_find(keys: str, key: str, low: int, high: int) -> list[int] | None:
-    """Key positions of `key` read in order with at most MAX_GAP foreign characters interleaved.
-
-    Row-keeping PDF text puts the fragments of a vertically merged group label ("（三）不予" / "公开")
-    between the fragments of the row label beside it: "1.属于国家" … "公开 秘密".
-    """
-    if len(key) < 4:
-        return None
-    for start in range(low, high):
-        if keys[start] != key[0]:
-            continue
-        positions, gap, pos = [start], 0, start + 1
-        while len(positions) < len(key) and pos < high and gap <= MAX_GAP:
-            if keys[pos] == key[len(positions)]:
-                positions.append(pos)
-            else:
-                gap += 1
-            pos += 1
-        if len(positions) == len(key):
-            return positions
-    return None
-
-
 def _fuzzy_fill(stream: Stream, rows: list[tuple[Block, Label]], chain: list) -> list:
     """Rows not found exactly: in the gap their found neighbours leave, the label with interleaved
     fragments, else the best fuzzy occurrence (typos)."""
@@ -373,7 +349,7 @@ def _fuzzy_fill(stream: Stream, rows: list[tuple[Block, Label]], chain: list) ->
         high = min((f[0] for f in filled[index + 1 :] if f), default=len(stream.keys))
         if low >= high:
             continue
-        gapped = next(filter(None, (_gapped_find(stream.keys, k, low, high) for k in (*full, *cores))), None)
+        gapped = next(filter(None, (find_in_order(stream.keys, k, low, high) for k in (*full, *cores))), None)
         if gapped:
             filled[index] = (gapped[0], gapped[-1] + 1, GAPPED_SCORE, gapped)
             continue
