@@ -17,7 +17,7 @@ from functools import cache
 from rapidfuzz import fuzz
 
 from extract.normalize import display_width, label_key
-from extract.template import Section, Template
+from extract.template import Section, Template, all_templates
 
 FUZZY_HEADING_SCORE = 88.0
 _TOP_LEVEL = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.{0,40})$")
@@ -133,7 +133,9 @@ def _heading_warnings(found: list[FoundHeading], template: Template) -> list[dic
 def _split_legacy(paragraphs: list[str]) -> list[dict]:
     headings = _legacy_headings(paragraphs)
     texts = _texts(paragraphs, [h[0] for h in headings])
+    known = {core: section.key for t in all_templates() for section in t.sections for core in _heading_keys(section)[1]}
     return [
-        {"number": number, "key": f"section_{number}", "heading": heading, "text": text}
+        {"number": number, "key": known.get(label_key(heading, ordinal=False), f"section_{number}"),
+         "heading": heading, "text": text}
         for (_, number, heading), text in zip(headings, texts, strict=True)
     ]

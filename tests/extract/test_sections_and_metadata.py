@@ -39,6 +39,18 @@ def test_a_sentence_that_mentions_a_heading_does_not_open_a_section():
     assert [s["number"] for s in sections] == [1, 2]
 
 
+def test_legacy_sections_split_at_their_own_headings_with_declared_keys_where_they_match():
+    paragraphs = ["某县2012年政府信息公开工作年度报告", "一、概述", "概况。", "二、主动公开政府信息情况", "156 条。",
+                  "（一）公开范围", "三、依申请公开情况", "4 件。"]
+    sections, warnings = split_sections(paragraphs, None)
+    assert [(s["number"], s["key"], s["heading"]) for s in sections] == [
+        (1, "section_1", "一、概述"), (2, "proactive", "二、主动公开政府信息情况"),
+        (3, "section_3", "三、依申请公开情况"),
+    ]
+    assert sections[1]["text"] == "156 条。\n（一）公开范围"
+    assert warnings == []
+
+
 def test_the_title_is_the_first_line_that_names_a_report():
     assert find_title(["首页 > 政务公开", "某某区统计局2022年政府信息公开工作年度报告", "一、总体情况"]) == (
         "某某区统计局2022年政府信息公开工作年度报告"
@@ -60,6 +72,12 @@ def test_the_template_is_detected_by_content_not_by_year():
     assert detect_template("信息内容 本年新制作数量 本年新公开数量 对外公开总数量")[0] == "2019"
     assert detect_template("2012年政府信息公开工作年度报告 全文电子化率达100%")[0] == "legacy"
     assert detect_template("会议通知")[0] == "unknown"
+
+
+def test_a_header_split_over_two_lines_still_names_its_template():
+    assert detect_template("信息 本年制 本年废 现行有\n内容 发件数 止件数 效件数")[0] == "2021"
+    hits = detect_template("信息 本年制 本年废 现行有\n内容 发件数 止件数 效件数\n一、本年新收政府信息公开申请数量")[2]
+    assert hits == {"2021": 3, "2019": 0}
 
 
 def test_scope_from_body_and_text():
