@@ -8,15 +8,22 @@ whitespace-separated tokens. Labels broken over lines, group labels of merged ce
 value wrapped onto its own line and numbers sitting on a wrapped label's middle line all become the
 same thing in that stream: label text, then numbers.
 
+Lines of running text (a sentence end, or a long line with commas) are kept out of the stream, so
+"2023 年" or "51 件" in prose between tables never become cells.
+
 Rows are then found by their labels, never by position: the labels of the stream are concatenated
 into one key string (no spaces, no punctuation) and every declared row is searched in it, exact
-first (with or without its ordinal, or a declared variant), then fuzzily (rapidfuzz) in the gap the
-template order leaves for it. Template order is the constraint: the chosen rows form the longest
-chain with increasing positions. A row's values are the first n value items after its label starts
-(n = the block's columns) and before the next row's label; the table 四 row has no label and takes the
-first 15 values of its region. A cell that cannot be read this way is absent with a warning, never
-guessed; values found without a label are assigned by template order only when their count fits
-exactly, and are then marked uncertain.
+first (with or without its ordinal, or a declared variant). Template order is the constraint: the
+chosen rows form the longest chain with increasing positions. A row not found exactly is looked for
+in the gap its found neighbours leave: its characters read in order with fragments of other labels
+between (row-keeping PDF text interleaves a merged group label's fragments with the row label beside
+it), then fuzzily (rapidfuzz, for typos; a weak match makes the cells `uncertain`). A row's values are
+the first n value items after its label starts (n = the block's columns) and before the next row's
+label; a one-row table whose row has no label of its own (table 四) takes the first n values of its
+region. A cell that cannot be read this way is absent with a warning, never guessed; values found
+without a label are assigned by template order only when their count fits exactly, and are then
+marked uncertain; a table whose numbers are not in row order at all (text read column by column)
+gives no cells.
 """
 
 from __future__ import annotations
@@ -82,11 +89,10 @@ def _tab_cells_to_items(cells: list[str], page: int | None, row: int, from_grid:
 
 def _blank_counts(kinds: list[str], index: int, last_label: int, from_grid: bool) -> bool:
     """A blank cell after the labels is a blank value in a grid; in tab-separated text only between values."""
-    before = [k for k in kinds[last_label + 1 : index] if k != "empty"]
-    after = [k for k in kinds[index + 1 :] if k != "empty"]
     if from_grid:
         return True
-    return bool(before) and bool(after)
+    before = any(k != "empty" for k in kinds[last_label + 1 : index])
+    return before and any(k != "empty" for k in kinds[index + 1 :])
 
 
 def _text_line_to_items(text: str, page: int | None, row: int) -> list[Item]:
@@ -510,6 +516,9 @@ def assign_unlabelled_row(stream: Stream, table: Table, start: int, end: int, me
     row = block.rows[0]
     n = len(block.cols)
     values = [i for i in range(start, end) if stream.items[i].kind == "value"]
+    # the values start on the first row that has a written value: blank cells of header rows are not values
+    first_row = next((stream.items[v].source_row for v in values if stream.items[v].text), None)
+    values = [v for v in values if first_row is not None and stream.items[v].source_row >= first_row]
     if len(values) < n:
         result.warnings.append(_incomplete(table, row, [stream.items[v].text for v in values], n))
         return

@@ -177,3 +177,22 @@ def test_a_missing_row_is_absent_with_a_warning_never_invented():
     assert not [k for k in got if k[1] == label]
     assert any(w["code"] == "cell_missing" and w["row"] == label for w in result.warnings)
     assert len([k for k in got if k[0] == "applications"]) == 24 * 7
+
+
+def test_blank_header_cells_before_the_review_values_are_not_values():
+    grid = review_grid()
+    grid.rows[0] = ["行政复议", "", "", "", "", "行政诉讼"] + [""] * 9
+    got, result = cells_of(Document("text/html", "html", tables=[grid]))
+    review = {k[2]: v for k, v in got.items() if k[0] == "review_litigation"}
+    assert review == {c.label: value_of("review_litigation", 0, i) for i, c in enumerate(REVIEW.cols)}
+    assert not [c for c in result.cells if c["uncertain"]]
+
+
+def test_a_blank_first_review_cell_stays_in_its_column():
+    grid = review_grid()
+    grid.rows[3][0] = ""
+    got, result = cells_of(Document("text/html", "html", tables=[grid]))
+    review = {k[2]: v for k, v in got.items() if k[0] == "review_litigation"}
+    assert "行政复议/结果维持" not in review
+    assert review["行政复议/结果纠正"] == value_of("review_litigation", 0, 1)
+    assert any(w["code"] == "cell_blank" and w["col"] == "行政复议/结果维持" for w in result.warnings)
