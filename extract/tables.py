@@ -523,8 +523,8 @@ def assign_unlabelled_row(stream: Stream, table: Table, start: int, end: int, me
         result.warnings.append(_incomplete(table, row, [stream.items[v].text for v in values], n))
         return
     taken = values[:n]
-    one_row = len({stream.items[v].source_row for v in taken}) == 1
-    _emit(stream, table, block, row, taken, "", {}, not one_row, method, result)
+    interrupted = any(stream.items[i].kind != "value" for i in range(taken[0], taken[-1] + 1))
+    _emit(stream, table, block, row, taken, "", {}, interrupted, method, result)
 
 
 # ---------------------------------------------------------------- entry point

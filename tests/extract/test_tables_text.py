@@ -147,3 +147,16 @@ def test_labels_and_numbers_read_column_by_column_give_no_cells_rather_than_wron
     got, result = parse([*lines, "四、政府信息公开行政复议、行政诉讼情况"])
     assert got == {}
     assert any(w["code"] == "table_layout_unreadable" for w in result.warnings)
+
+
+def test_the_review_row_wrapped_over_two_lines_is_one_row():
+    review = T.tables["review_litigation"]
+    numbers = [str(i % 4) for i in range(15)]
+    lines = ["四、政府信息公开行政复议、行政诉讼情况", "行政复议 行政诉讼", "结果 结果 其他 尚未 总计",
+             " ".join(numbers[:10]), " ".join(numbers[10:]), "五、存在的主要问题及改进情况"]
+    doc = Document("text/plain", "text", lines=[Line(t) for t in lines])
+    result = parse_tables(doc, T)
+    cells = [c for c in result.cells if c["table"] == "review_litigation"]
+    assert [c["value"] for c in cells] == [int(x) for x in numbers]
+    assert [c["col"] for c in cells] == [c.label for c in review.cols]
+    assert not [c for c in cells if c["uncertain"]]
