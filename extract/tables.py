@@ -41,6 +41,7 @@ from extract.values import is_value, parse_value
 
 FUZZY_MIN_SCORE = 80.0  # rapidfuzz partial ratio (0-100) below which a label is not taken as a row's label
 CERTAIN_SCORE = 92.0  # a fuzzy label match at or above this is not flagged uncertain
+MONEY_UNITS = ("元", "万元")  # a count written "3件" needs no warning; money in another unit than declared does
 GAPPED_SCORE = 96.0  # every character of the label found in order, with fragments of other labels between
 _NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
 _KEY_CHAR = re.compile(rf"[0-9A-Za-z{CJK}]")
@@ -417,9 +418,10 @@ def _value_warnings(table: Table, block: Block, row: Label, values: list[Item]) 
         if value.number is None:
             warnings.append({"code": "cell_blank", "reason": value.absent_reason, **common,
                              "message": f"{row.label} / {col.label}: written as {item.text!r}, kept absent"})
-        elif value.unit:
-            warnings.append({"code": "unit_in_cell", "unit": value.unit, **common,
-                             "message": f"{row.label} / {col.label}: unit {value.unit} written in the cell"})
+        elif value.unit in MONEY_UNITS and value.unit != block.unit:
+            warnings.append({"code": "unit_in_cell", "unit": value.unit, "declared_unit": block.unit, **common,
+                             "message": f"{row.label} / {col.label}: {item.text} carries its own unit "
+                                        f"(declared: {block.unit or 'none'}); the number is kept as written"})
         elif value.not_integer:
             warnings.append({"code": "not_integer", **common,
                              "message": f"{row.label} / {col.label}: {item.text} is not a whole number"})
