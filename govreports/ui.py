@@ -48,7 +48,7 @@ class Output:
     def progress(self, description: str, total: int | None = None) -> Iterator[Callable[..., None]]:
         """A progress bar (a spinner when the total is unknown); yields `advance(n=1, note="")`."""
         if not self.chatty:
-            yield lambda n=1, note="": None
+            yield lambda n=1, note="", completed=None: None
             return
         columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), TextColumn("{task.fields[note]}")]

@@ -1,0 +1,5 @@
+"""`python -m govreports` runs the `govreports` command."""
+
+from govreports.cli import cli
+
+cli()
