@@ -58,7 +58,7 @@ def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False)
         if count > limits.max_pages:
             raise ReadError("too_many_pages", f"PDF: {count} pages, over the limit of {limits.max_pages}")
         pages = [_page_lines(pdf, index) for index in range(count)]
-        title = (pdf.get_metadata_dict().get("Title") or "").strip() or None
+        title = (pdf.get_metadata_value("Title") or "").strip() or None
     finally:
         pdf.close()
     if sum(len("".join(lines).split()) for lines in pages) < MIN_CHARS_PER_PAGE * max(1, count):
@@ -120,12 +120,12 @@ class _CharBoxes:
 
     def __init__(self, textpage: pdfium.PdfTextPage):
         self.textpage = textpage.raw
-        self.values = [ctypes.c_double() for _ in range(4)]
+        self.left, self.right, self.bottom, self.top = (ctypes.c_double() for _ in range(4))
+        self.pointers = [ctypes.byref(v) for v in (self.left, self.right, self.bottom, self.top)]
 
     def __call__(self, index: int) -> tuple[float, float, float, float]:
-        raw.FPDFText_GetCharBox(self.textpage, index, *self.values)
-        left, right, bottom, top = (v.value for v in self.values)
-        return left, right, bottom, top
+        raw.FPDFText_GetCharBox(self.textpage, index, *self.pointers)
+        return self.left.value, self.right.value, self.bottom.value, self.top.value
 
 
 @dataclass
@@ -145,12 +145,14 @@ def _group_lines(runs: list[Run]) -> list[list[Run]]:
     """
     lines: list[list] = []  # [bottom, top, members]
     for run in sorted(runs, key=lambda r: -r.y1):
-        height = max(run.y1 - run.y0, 0.1)
+        height = run.y1 - run.y0 if run.y1 - run.y0 > 0.1 else 0.1
         for line in reversed(lines[-LINE_LOOKBACK:]):
-            overlap = min(line[1], run.y1) - max(line[0], run.y0)
-            if overlap >= 0.5 * min(height, line[1] - line[0]):
+            bottom, top = line[0], line[1]
+            overlap = (top if top < run.y1 else run.y1) - (bottom if bottom > run.y0 else run.y0)
+            if overlap >= 0.5 * (height if height < top - bottom else top - bottom):
                 line[2].append(run)
-                line[0] = min(line[0], run.y0)
+                if run.y0 < bottom:
+                    line[0] = run.y0
                 break
         else:
             lines.append([run.y0, run.y1, [run]])
