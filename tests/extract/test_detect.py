@@ -4,9 +4,11 @@ import io
 import random
 import zipfile
 
+import olefile
 import pytest
 
 from extract import detect as d
+from extract.readers import office
 from tests.generate import make_report, render_docx, render_html, render_xlsx
 
 REPORT = make_report(random.Random(7))
@@ -87,3 +89,18 @@ def test_a_page_that_lies_about_its_charset_is_decoded_by_its_bytes():
 def test_utf8_bom_wins():
     decoded = d.decode("\ufeff年度报告".encode())
     assert (decoded.text, decoded.codec) == ("年度报告", "utf-8")
+
+
+def test_ole2_documents_are_told_apart_by_their_streams(tmp_path):
+    """DOC and XLS by stream name; a Word container whose property set names WPS is Kingsoft WPS."""
+    doc = office.convert_files({"doc": (render_docx(REPORT), "docx")}, "doc", 120)["doc"]
+    xls = office.convert_files({"xls": (render_xlsx(REPORT), "xlsx")}, "xls", 120)["xls"]
+    assert (d.detect(doc), d.detect(xls)) == (d.DOC, d.XLS)
+    path = tmp_path / "wps.bin"
+    path.write_bytes(doc)
+    with olefile.OleFileIO(str(path), write_mode=True) as ole:
+        summary = ole.openstream("\x05SummaryInformation").read()
+        assert b"python-docx" in summary  # the author python-docx wrote, rewritten in place (same length)
+        ole.write_stream("\x05SummaryInformation", summary.replace(b"python-docx", b"WPS Office "))
+    assert d.detect(path.read_bytes()) == d.WPS
+    assert d.detect(doc[: len(doc) // 2]) == d.OLE  # a damaged container: OLE2, kind unknown, no crash
