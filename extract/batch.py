@@ -14,7 +14,7 @@ from extract.detect import OFFICE_SHEET_TYPES, OFFICE_WORD_TYPES, XLSX, detect
 from extract.errors import ReadError
 from extract.limits import Limits
 from extract.model import error_record, source_of
-from extract.pipeline import extract_document, extract_path
+from extract.pipeline import extract_bytes, extract_path
 
 OFFICE = (OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES) - {XLSX}
 
@@ -47,5 +47,4 @@ def extract_paths(paths: list[str], limits: Limits | None = None) -> Iterator[di
             data = Path(path).read_bytes()
             yield error_record(source_of(data, detect(data), path=path), [outcome.as_dict()])
         else:
-            data = Path(path).read_bytes()
-            yield extract_document(outcome, source_of(data, detect(data), path=path))
+            yield extract_bytes(Path(path).read_bytes(), {"path": path}, limits, document=outcome)

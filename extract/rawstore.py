@@ -67,7 +67,7 @@ def _disagreements(chosen: dict, others: list[dict]) -> list[dict]:
     return warnings
 
 
-def _summary(rec: dict, rep: dict, chosen: bool) -> dict:
+def _summary(rec: dict, chosen: bool) -> dict:
     return {**rec["source"], "method": rec["method"], "cells": len(rec["cells"]), "chosen": chosen,
             "errors": rec["errors"]}
 
@@ -95,7 +95,7 @@ def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = Non
     chosen = max(records, key=_richness)
     others = [r for r in records if r is not chosen]
     fields = {k: v for k, v in chosen.items() if k not in (*CONTEXT, "representations")}
-    fields["representations"] = [_summary(r, rep, r is chosen) for r, rep in zip(records, reps, strict=True)]
+    fields["representations"] = [_summary(r, r is chosen) for r in records]
     fields["warnings"] = chosen["warnings"] + _disagreements(chosen, others)
     if not fields["title"] and context["listing_title"]:
         fields["title"] = context["listing_title"]
