@@ -4,7 +4,7 @@ Generates scanned reports (tests/extract/scanned_report.py: the three tables wit
 satisfy the identities, as an image-only PDF), reads them with both engines, parses each engine's text with
 the project's parser and arbitrates. Prints, per scan condition:
 
-* seconds per page for each engine (one thread each);
+* seconds per page for each engine (one thread each), wall clock and CPU (CPU stays put on a busy machine);
 * cells right for each engine alone, and after arbitration (target: >= 99 %);
 * cells marked uncertain, and cells wrong but NOT marked uncertain (the gate: must be 0);
 * with --psm, Tesseract's cells right with --psm 4 and --psm 6 on the same pages.
@@ -67,6 +67,7 @@ def run_condition(condition: Condition, reports: int, seed: int, compare_psm: bo
     totals = {"cells": 0, "final_right": 0, "uncertain": 0, "silent": 0, "pages": 0}
     engine_right: dict[str, int] = {}
     engine_seconds: dict[str, float] = {}
+    engine_cpu: dict[str, float] = {}
     psm_right = {4: 0, 6: 0}
     for _ in range(reports):
         values = random_values(TEMPLATE, rng)
@@ -78,6 +79,7 @@ def run_condition(condition: Condition, reports: int, seed: int, compare_psm: bo
             cells = parse_tables(reading.document, TEMPLATE).cells
             engine_right[reading.engine] = engine_right.get(reading.engine, 0) + share_right(cells, values)
             engine_seconds[reading.engine] = engine_seconds.get(reading.engine, 0.0) + reading.seconds
+            engine_cpu[reading.engine] = engine_cpu.get(reading.engine, 0.0) + reading.cpu_seconds
         record = extract_bytes(data, {"path": "bench.pdf"}, document=doc)
         cells = record["cells"]
         totals["final_right"] += share_right(cells, values)
@@ -89,7 +91,8 @@ def run_condition(condition: Condition, reports: int, seed: int, compare_psm: bo
         if compare_psm:
             for psm in psm_right:
                 psm_right[psm] += tesseract_cells_right(data, values, psm)
-    print_condition(condition, totals, engine_right, engine_seconds, psm_right if compare_psm else None)
+    times = {engine: (engine_seconds[engine], engine_cpu[engine]) for engine in engine_seconds}
+    print_condition(condition, totals, engine_right, times, psm_right if compare_psm else None)
 
 
 def tesseract_cells_right(data: bytes, values: dict, psm: int) -> int:
@@ -99,13 +102,14 @@ def tesseract_cells_right(data: bytes, values: dict, psm: int) -> int:
     return share_right(parse_tables(doc, TEMPLATE).cells, values)
 
 
-def print_condition(condition, totals, engine_right, engine_seconds, psm_right) -> None:
+def print_condition(condition, totals, engine_right, times, psm_right) -> None:
     cells, pages = totals["cells"], totals["pages"]
     print(f"\n## {condition.name} (rotation ≤ {condition.angle}°, {condition.speckles} specks/page, "
           f"blur {condition.blur}) — {cells} cells on {pages} pages")
-    print(f"{'reading':<26}{'s/page':>8}{'cells right':>14}")
+    print(f"{'reading':<26}{'s/page':>8}{'cpu s/page':>12}{'cells right':>14}")
     for engine, right in engine_right.items():
-        print(f"{engine:<26}{engine_seconds[engine] / pages:>8.2f}{right / cells:>13.1%}")
+        wall, cpu = times[engine]
+        print(f"{engine:<26}{wall / pages:>8.2f}{cpu / pages:>12.2f}{right / cells:>13.1%}")
     print(f"{'arbitrated (identities)':<26}{'':>8}{totals['final_right'] / cells:>13.1%}")
     print(f"uncertain: {totals['uncertain'] / cells:.1%}   wrong and not uncertain: {totals['silent']}")
     if psm_right:

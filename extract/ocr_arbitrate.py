@@ -184,7 +184,12 @@ def arbitrate(readings: dict[str, list[dict]], template_id: str) -> Arbitration:
 
 def _uncertain_warning(key: CellKey, seen: dict[str, float], value: float, covered: set[CellKey]) -> dict:
     table, row, col = key
-    why = "no identity that includes it holds" if key in covered else "the engines do not agree"
+    if key in covered:
+        why = "no identity that includes it holds"
+    elif len(seen) == 1:
+        why = f"only {next(iter(seen))} read it and no identity covers it"
+    else:
+        why = "the engines do not agree and no identity covers it"
     readings = ", ".join(f"{engine} {v:g}" for engine, v in seen.items())
     return {
         "code": "ocr_uncertain",
