@@ -9,6 +9,7 @@ parameters, jsessionid/phpsessid/aspsessionid query arguments), plus the scheme'
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -25,8 +26,9 @@ def is_tracking_param(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+@lru_cache(maxsize=65536)
 def canonical_url(url: str) -> str:
-    """The canonical spelling of an absolute http(s) URL."""
+    """The canonical spelling of an absolute http(s) URL (cached: listings repeat the same links)."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")

@@ -261,7 +261,8 @@ class ReportsSpider(scrapy.Spider):
                                    meta.get("listing_date"), meta["portal"], direct=True,
                                    attachments=[response.url], listing_url=meta.get("listing_url"))
             return
-        page_meta = page_metadata(response)
+        text = page_text(response)
+        page_meta = page_metadata(response, text)
         title = page_title(response) or meta["listing_title"]
         if not classify_title(title).is_report:
             title = meta["listing_title"]
@@ -271,7 +272,7 @@ class ReportsSpider(scrapy.Spider):
             if self.may_fetch_document(url, meta["portal"]) and url not in attachments:
                 attachments.append(url)
         published = normal_date(page_meta.get("PubDate")) or normal_date(page_meta.get("发文日期")) or _url_date(
-            response.url) or meta.get("listing_date") or _labelled_date(response)
+            response.url) or meta.get("listing_date") or _labelled_date(text)
         yield self.report_item(
             title, meta["listing_title"], response.url, page_meta, published, meta["portal"],
             inline=is_inline_report(content), attachments=attachments, listing_url=meta.get("listing_url"),
@@ -312,14 +313,18 @@ def page_title(response: TextResponse) -> str:
     return ""
 
 
-def page_metadata(response: TextResponse) -> dict[str, str]:
+def page_text(response: TextResponse) -> str:
+    """The page's visible text, whitespace collapsed (read once per page)."""
+    return clean_text(" ".join(response.xpath("//body//text()[not(ancestor::script or ancestor::style)]").getall()))
+
+
+def page_metadata(response: TextResponse, text: str) -> dict[str, str]:
     """National-standard meta tags and the 信息公开目录 header fields (索引号, 发布机构 ...)."""
     found: dict[str, str] = {}
-    for name in META_FIELDS:
-        value = response.css(f'meta[name="{name}"]::attr(content)').get()
-        if value:
-            found[name] = value.strip()
-    text = clean_text(" ".join(response.xpath("//body//text()[not(ancestor::script)]").getall()))
+    for meta in response.xpath("//meta[@name and @content]"):
+        name = meta.attrib["name"]
+        if name in META_FIELDS and meta.attrib["content"].strip():
+            found[name] = meta.attrib["content"].strip()
     for label in HEADER_FIELDS:
         match = re.search(rf"{label}\s*[:：]?\s*([^\s|]+)", text)
         if match and label not in found:
@@ -371,7 +376,6 @@ def _url_date(url: str) -> str | None:
     return f"{year}-{int(month):02d}-{int(day):02d}"
 
 
-def _labelled_date(response: TextResponse) -> str | None:
-    text = clean_text(" ".join(response.xpath("//body//text()[not(ancestor::script)]").getall()))
+def _labelled_date(text: str) -> str | None:
     match = re.search(r"(?:发布日期|发布时间|日期)\s*[:：]\s*(\S+)", text)
     return normal_date(match.group(1)) if match else None

@@ -26,6 +26,8 @@ def test_trs_pager_gives_index_n_pages():
         f"http://x.gov.cn/zfxxgknb/index_{n}.shtml" for n in (1, 2, 3)
     ]
     assert len(adapter.pages(response, 2)) == 1  # LISTING_PAGES_MAX bounds an absurd countPage
+    later = page("http://x.gov.cn/zfxxgknb/index_2.shtml", '<script>createPageHTML(4, 2, "index", "shtml");</script>')
+    assert adapter.pages(later, 200) == []  # the first page already asked for every page
 
 
 def test_plain_pages_follow_index_n_and_page_parameters_on_the_same_listing():
