@@ -29,15 +29,15 @@ def free_port() -> int:
 def govreports(*args: str, timeout: float = 600, **kwargs) -> subprocess.CompletedProcess:
     """Run `govreports ARGS` to the end; stdout and stderr captured as text."""
     return subprocess.run([*GOVREPORTS, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env=test_env(), **kwargs)
+                          env=child_env(), **kwargs)
 
 
 def start_govreports(*args: str) -> subprocess.Popen:
     return subprocess.Popen([*GOVREPORTS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            cwd=ROOT, env=test_env())
+                            cwd=ROOT, env=child_env())
 
 
-def test_env() -> dict[str, str]:
+def child_env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
 
 
