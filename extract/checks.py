@@ -21,6 +21,9 @@ _NARRATIVE_APPLICATIONS = re.compile(
     r"(?:共|全年|总计)\s*(?:办理|受理|处理|收到|接收)[^。；，,\d]{0,20}?(?:依申请|申请)[^。；，,\d]{0,12}?"
     r"(\d[\d,]*)\s*(?:件|个|条)"
 )
+# "被申请行政复议 2 件", "未发生因政府信息公开引发的行政复议"
+_NARRATIVE_REVIEW = re.compile(r"行政复议[^。；，,\d]{0,8}?(\d+)\s*(?:件|起|宗)")
+_NO_REVIEW = re.compile(r"(?:未发生|没有发生|无)[^。；]{0,20}?行政复议")
 
 
 def _labels(template: Template, identity: Identity) -> tuple[list[Label], list[Label], list[Label]]:
@@ -78,11 +81,29 @@ def narrative_warnings(template: Template, cells: list[dict], overview: str) -> 
     if new is None:
         return []
     allowed = {new, processed, new + (carried or 0)} - {None}
-    warnings = []
+    warnings = _review_warnings(template, cells, overview)
     for match in _NARRATIVE_APPLICATIONS.finditer(overview):
         quoted = int(match.group(1).replace(",", ""))
         if quoted not in allowed:
-            warnings.append({"code": "narrative_mismatch", "quoted": quoted, "text": match.group(0),
+            warnings.append({"code": "narrative_mismatch", "about": "依申请公开", "quoted": quoted,
+                             "text": match.group(0),
                              "table_total": new,
                              "message": f"the text says {match.group(0)!r} but table 三 has {new} new applications"})
     return warnings
+
+
+def _review_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:
+    """Soft check: the overview's administrative-review count (or "no review") against table 四."""
+    table = template.tables["review_litigation"]
+    total_col = next((c.label for c in table.cols if c.key == "review.total"), None)
+    total = next((c["value"] for c in cells if c["table"] == table.name and c["col"] == total_col), None)
+    if total is None:
+        return []
+    quoted = [int(m.group(1)) for m in _NARRATIVE_REVIEW.finditer(overview)]
+    if _NO_REVIEW.search(overview):
+        quoted.append(0)
+    return [
+        {"code": "narrative_mismatch", "quoted": q, "table_total": total, "about": "行政复议",
+         "message": f"the text speaks of {q} administrative reviews but table 四 has {total}"}
+        for q in dict.fromkeys(quoted) if q != total
+    ]

@@ -89,3 +89,14 @@ def test_a_missing_cell_leaves_its_identities_unevaluated_with_a_warning():
     codes = {w["code"] for w in record["warnings"]}
     assert {"cell_blank", "cell_missing", "check_incomplete"} <= codes
     assert not [c for c in record["checks"] if c["rule"] == "H1" and c["over"] == "总计"]
+
+
+def test_the_narrative_saying_no_review_while_table_four_has_some_is_a_warning():
+    text = (FIXTURES / "reports" / "001_cad4fa3e014eb2f3.txt").read_text(encoding="utf-8")
+    quiet = record_of_text(text)
+    assert not [w for w in quiet["warnings"] if w["code"] == "narrative_mismatch"]
+    text = text.replace("(五)、监督保障：", "(五)、监督保障：全年未发生因政府信息公开引发的行政复议。")
+    text = text.replace("0\t0\t0\t0\t0\t0\t1\t0\t0\t1\t0\t0\t0\t0\t0", "1\t0\t0\t0\t1\t0\t1\t0\t0\t1\t0\t0\t0\t0\t0")
+    record = record_of_text(text)
+    mismatch = [w for w in record["warnings"] if w["code"] == "narrative_mismatch"]
+    assert [(w["about"], w["quoted"], w["table_total"]) for w in mismatch] == [("行政复议", 0, 1)]
