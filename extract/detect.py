@@ -49,7 +49,9 @@ EMPTY = "application/x-empty"
 UNKNOWN = "application/octet-stream"
 
 IMAGE_TYPES = frozenset({JPEG, PNG, TIFF, GIF, BMP})
-OFFICE_WORD_TYPES = frozenset({DOC, WPS, WORKS, RTF, ENCRYPTED_OFFICE})  # the office reader refuses encrypted
+# What the office reader takes: word-processor files, plus the containers it refuses itself with a clear
+# error (password-protected OOXML, OLE2 files whose kind cannot be read).
+OFFICE_WORD_TYPES = frozenset({DOC, WPS, WORKS, RTF, ENCRYPTED_OFFICE, OLE})
 OFFICE_SHEET_TYPES = frozenset({XLS, XLSX})
 
 EXTENSIONS = {
@@ -110,7 +112,7 @@ def _ole_type(data: bytes) -> str:
     try:
         ole = olefile.OleFileIO(io.BytesIO(data))
     except (OSError, ValueError, IndexError, RuntimeError):
-        return OLE
+        return _damaged_ole_type(data)
     try:
         streams = {"/".join(entry).lower() for entry in ole.listdir(streams=True, storages=False)}
         if "encryptedpackage" in streams:
@@ -129,6 +131,16 @@ def _ole_type(data: bytes) -> str:
         return OLE
     finally:
         ole.close()
+
+
+def _damaged_ole_type(data: bytes) -> str:
+    """An OLE2 file olefile cannot open (truncated): judge by the stream names left in its directory
+    sectors (UTF-16LE), so the office reader reports the damage instead of the file being unknown."""
+    if "WordDocument".encode("utf-16-le") in data:
+        return DOC
+    if "Workbook".encode("utf-16-le") in data:
+        return XLS
+    return OLE
 
 
 def _zip_type(data: bytes) -> str:

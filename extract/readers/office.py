@@ -26,7 +26,17 @@ import olefile
 import openpyxl
 from openpyxl.utils.exceptions import InvalidFileException
 
-from extract.detect import DOC, ENCRYPTED_OFFICE, EXTENSIONS, OFFICE_SHEET_TYPES, OFFICE_WORD_TYPES, WPS, XLSX, detect
+from extract.detect import (
+    DOC,
+    ENCRYPTED_OFFICE,
+    EXTENSIONS,
+    OFFICE_SHEET_TYPES,
+    OFFICE_WORD_TYPES,
+    OLE,
+    WPS,
+    XLSX,
+    detect,
+)
 from extract.document import Document, Grid, Line
 from extract.errors import ReadError
 from extract.limits import Limits
@@ -99,9 +109,11 @@ def _chunks(items: list[str], size: int) -> list[list[str]]:
 
 
 def _refuse_encrypted(data: bytes, media_type: str) -> None:
-    """Password-protected Word files: LibreOffice headless would only fail on them, slowly."""
+    """Encrypted or unreadable containers: LibreOffice headless would only fail on them, slowly."""
     if media_type == ENCRYPTED_OFFICE:
         raise ReadError("password_protected", "an Office 2007+ document encrypted with a password")
+    if media_type == OLE:
+        raise ReadError("ole_corrupt", "an OLE2 container with no Word or Excel stream: damaged, truncated or other")
     if media_type not in (DOC, WPS):
         return
     try:

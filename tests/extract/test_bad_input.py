@@ -97,6 +97,7 @@ def _bad_corpus(made: dict[str, bytes], tmp_path) -> dict[str, tuple[bytes, str]
             "docx_corrupt",
         ),
         "password_doc": (_password_doc(made["doc"], tmp_path), "password_protected"),
+        "truncated_doc": (made["doc"][: len(made["doc"]) // 2], "ole_corrupt"),
         "ruishu_412": (RUISHU.encode(), "challenge_page"),
         "jiasule_521": (JIASULE.encode(), "challenge_page"),
         "wzws": (WZWS.encode(), "challenge_page"),
@@ -107,7 +108,7 @@ def _bad_corpus(made: dict[str, bytes], tmp_path) -> dict[str, tuple[bytes, str]
 
 def test_every_bad_input_is_a_clean_error_with_its_code(office_made, tmp_path):
     for name, (data, code) in _bad_corpus(office_made, tmp_path).items():
-        if code == "password_protected":  # office formats are read through the batch converter
+        if code in ("password_protected", "ole_corrupt"):  # office formats are read through the batch converter
             record = next(extract_paths([_write(tmp_path, name, data)]))
         else:
             record = extract_bytes(data, {"path": name})
