@@ -121,6 +121,7 @@ def extra_template_vars(template, database, table, view_name, request, datasette
             "report_chart": outcome_chart(report["template"], values) if has_tables else [],
             "time_series_url": f"{base}/body_time_series?body_id={report['body_id']}{CHART_FRAGMENT}",
             "checks_url": f"{base}/checks?report_id={report['id']}",
+            "captures_url": f"{base}/captures?sha256={report['sha256']}" if report["sha256"] else None,
             "archived_url": datasette.urls.path(report["archived"]) if report["archived"] else None,
         }
 

@@ -198,6 +198,11 @@ def test_archived_copies_are_linked_and_served_so_they_cannot_run_script(tmp_pat
     assert traversal.status_code != 200 and "root:" not in traversal.text
     html = client.get(f"/{{db}}/reports/{report[5]}").text
     assert f'href="/-/archived/{info["pdf_sha"]}"' in html and info["page_url"] in html
+    assert f"captures?sha256={info['pdf_sha']}" in html
+    fetch = client.json(f"/{{db}}/captures.json?_shape=objects&sha256={info['pdf_sha']}")["rows"]
+    assert [(r["url"], r["status"], r["warc_file"], r["warc_offset"]) for r in fetch] == [
+        (info["pdf_url"], 200, "crawl-00001.warc.gz", 4096)
+    ]
 
 
 def test_a_database_that_only_went_through_load_is_served(tmp_path, records_file):
@@ -224,3 +229,18 @@ def test_publish_writes_the_release_files_with_checksums(tmp_path, records_file)
     assert release.json("/archive/reports.json?_search=" + quote("依申请公开") + "&_size=1")[
         "filtered_table_rows_count"
     ]
+
+
+def test_uncertain_values_are_left_out_of_aggregates_unless_asked(tmp_path):
+    sure = make_record(body="三门峡市财政局", year=2022, seed=1)
+    unsure = make_record(body="三门峡市财政局", year=2023, seed=2, uncertain=200)
+    db = tmp_path / "archive.db"
+    load([write_jsonl(tmp_path / "u.jsonl", [sure, unsure])], db)
+    client = Client(db)
+    body_id = first_id(db, "SELECT body_id FROM reports LIMIT 1")
+    series = "/{db}/body_time_series.json?_shape=objects&body_id=%s&include_uncertain=%s"
+    assert [r["year"] for r in client.json(series % (body_id, ""))["rows"]] == [2022]
+    assert [r["year"] for r in client.json(series % (body_id, "1"))["rows"]] == [2022, 2023]
+    shares = "/{db}/refusal_share_by_reason.json?_shape=objects&include_uncertain=%s"
+    assert {r["year"] for r in client.json(shares % "")["rows"]} == {2022}
+    assert {r["year"] for r in client.json(shares % "1")["rows"]} == {2022, 2023}
