@@ -62,6 +62,7 @@ class Item:
     page: int | None
     source_row: int
     from_grid: bool = False
+    column: int | None = None  # the cell's column in its grid (grids only)
 
 
 @dataclass
@@ -80,11 +81,11 @@ def _tab_cells_to_items(cells: list[str], page: int | None, row: int, from_grid:
     items: list[Item] = []
     for index, (cell, kind) in enumerate(zip(cells, kinds, strict=True)):
         if kind == "label":
-            items.append(Item("label", cell.strip(), page, row, from_grid))
+            items.append(Item("label", cell.strip(), page, row, from_grid, index if from_grid else None))
         elif kind == "value":
-            items.append(Item("value", cell.strip(), page, row, from_grid))
+            items.append(Item("value", cell.strip(), page, row, from_grid, index if from_grid else None))
         elif index > last_label and _blank_counts(kinds, index, last_label, from_grid):
-            items.append(Item("value", "", page, row, from_grid))
+            items.append(Item("value", "", page, row, from_grid, index if from_grid else None))
     return items
 
 
@@ -246,7 +247,7 @@ def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int,
         anchors = _anchors(template, template.tables[name])
         hit = next((i for i in range(position, len(items)) if _anchor_hit(items[i], anchors)), None)
         if hit is not None:
-            starts[name] = hit
+            starts[name] = _header_start(items, hit, position)
             position = hit + 1
     regions: dict[str, tuple[int, int]] = {}
     found = [n for n in TABLE_NAMES if n in starts]
@@ -254,6 +255,16 @@ def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int,
         end = starts[found[index + 1]] if index + 1 < len(found) else _region_end(items, starts[name], template)
         regions[name] = (starts[name], end)
     return regions
+
+
+def _header_start(items: list[Item], hit: int, floor: int) -> int:
+    """Back from an anchor over the rows above it that hold no number (a grid's header rows), so that
+    a table found by its first row label keeps its column headers."""
+    rows_with_numbers = {item.source_row for item in items[floor:hit] if item.kind == "value" and item.text}
+    start = hit
+    while start > floor and items[start - 1].kind != "prose" and items[start - 1].source_row not in rows_with_numbers:
+        start -= 1
+    return start
 
 
 def _region_end(items: list[Item], start: int, template: Template) -> int:
@@ -476,6 +487,10 @@ def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int]
     if len(values) < n:
         result.warnings.append(_incomplete(table, match.row, [items[v].text for v in values], n))
         return
+    by_header = _values_by_header(stream, match, values)
+    if by_header is not None:
+        _emit(stream, table, match.block, match.row, by_header, match.label_raw, header, uncertain, method, result)
+        return
     _emit(stream, table, match.block, match.row, values[:n], match.label_raw, header, uncertain, method, result)
     extra = values[n:]
     if not extra or _is_repeat(items, extra, values[:n]):
@@ -491,6 +506,38 @@ def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int]
     result.warnings.append({"code": "extra_values", "table": table.name, "row": match.row.label,
                             "values": [items[v].text for v in extra],
                             "message": f"{match.row.label}: {len(extra)} more values than columns; first {n} taken"})
+
+
+def _values_by_header(stream: Stream, match: RowMatch, values: list[int]) -> list[int] | None:
+    """In a grid row with more value cells than columns (an added 小计 or 序号 column), the cells under the
+    declared column headers, when the header above names every declared column in its own grid column."""
+    items = stream.items
+    n = len(match.block.cols)
+    if len(values) <= n or not all(items[v].from_grid for v in values):
+        return None
+    if len({items[v].source_row for v in values[:n + 1]}) != 1:
+        return None
+    row_values = [v for v in values if items[v].source_row == items[values[0]].source_row]
+    columns = _header_columns(stream, match)
+    if columns is None or len(row_values) <= n:
+        return None
+    by_column = {items[v].column: v for v in row_values}
+    picked = [by_column.get(columns[col.key]) for col in match.block.cols]
+    return None if None in picked else picked
+
+
+def _header_columns(stream: Stream, match: RowMatch) -> dict[str, int] | None:
+    """Grid column of each declared column of the block, read from the header cells above its rows."""
+    items = stream.items
+    columns: dict[str, int] = {}
+    for col in match.block.cols:
+        names = {label_key(name.split("/")[-1]) for name in (col.label, *col.variants)}
+        hits = [item.column for item in items[: match.item]
+                if item.kind == "label" and item.from_grid and label_key(item.text) in names]
+        if not hits:
+            return None
+        columns[col.key] = hits[-1]
+    return columns if len(set(columns.values())) == len(columns) else None
 
 
 def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[int], label_raw: str,

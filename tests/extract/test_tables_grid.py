@@ -196,3 +196,11 @@ def test_a_blank_first_review_cell_stays_in_its_column():
     assert "行政复议/结果维持" not in review
     assert review["行政复议/结果纠正"] == value_of("review_litigation", 0, 1)
     assert any(w["code"] == "cell_blank" and w["col"] == "行政复议/结果维持" for w in result.warnings)
+
+
+def test_an_added_subtotal_column_is_skipped_by_its_header():
+    header = [[*row[:9], "小计" if r == 2 else row[8], *row[9:]] for r, row in enumerate(applications_header())]
+    rows = [[*row[:9], "99", *row[9:]] for row in applications_rows()]
+    got, result = cells_of(Document("text/html", "html", tables=[Grid(header + rows)]))
+    assert {k: v for k, v in got.items() if k[0] == "applications"} == expected_applications()
+    assert not [w for w in result.warnings if w["code"] == "extra_values"]
