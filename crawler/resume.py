@@ -154,6 +154,7 @@ def prepare_jobdir(jobdir: str | None, previous: sqlite3.Row | None) -> bool:
     if previous is not None and finish_reason(previous) == "shutdown":
         return True
     shutil.rmtree(jobdir)
+    Path(jobdir).mkdir(parents=True)  # empty again: extensions (SpiderState) already hold its path
     logger.info("JOBDIR %s deleted: the previous run did not pause cleanly, the capture index is used", jobdir)
     return False
 

@@ -85,4 +85,19 @@ BARREN_LISTING_LIMIT = 3
 HOST_LISTING_BUDGET = 1000
 LISTING_PAGES_MAX = 500  # pages per paginated listing (TRS countPage, Hanweb records, gkmlpt pages)
 
+# Scale (README "Re-crawls, resuming and distributed crawling").
+INDEX_COMMIT_SECONDS = 5.0  # commit captures.db at least this often: a kill loses at most that much (crawler.resume)
+# Distributed crawling (crawler.distributed): DISTRIBUTED=1 shares scrapy-redis's scheduler and dupefilter.
+ADDONS = {"crawler.distributed.DistributedAddon": 0}  # default: {}
+DISTRIBUTED = False
+REDIS_URL = "redis://127.0.0.1:6379/0"  # scrapy-redis's setting
+DISTRIBUTED_JOB = "default"  # Redis keys govreports:<job>:...; a new crawl takes a new job name
+DISTRIBUTED_IDLE_TIMEOUT = 120.0  # seconds an idle worker waits for busy ones before it stops
+DISTRIBUTED_HEARTBEAT_TTL = 5  # seconds a killed worker's heartbeat outlives it
+# Portal and host health (crawler.health).
+HEALTH_FAILING_RATIO = 0.5  # a host failing this share of its requests in a run is failing
+HEALTH_SLOW_DELAY = 5.0  # seconds between requests to a failing host, doubled per failing run
+HEALTH_SKIP_AFTER = 3  # failing runs in a row after which a host is skipped...
+HEALTH_PROBE_EVERY = 3  # ...except every this many runs, to notice it recovered
+
 LOG_LEVEL = "INFO"  # default: "DEBUG"

@@ -34,7 +34,7 @@ def command(base_url: str, out: Path) -> list[str]:
     return [GOVREPORTS, "crawl", "--url", f"{base_url}/", "--out", str(out), *options]
 
 
-def _settle_flaky_pages(base_url: str) -> None:
+def settle_flaky_pages(base_url: str) -> None:
     """The mock portal answers 503 to the first request of a flaky page; spend it before crawling, so
     that both crawls see the same answers whenever the kill lands."""
     for path in FLAKY_PATHS:
@@ -65,12 +65,12 @@ def reports(out: Path) -> set[tuple]:
 def killed_and_resumed(tmp_path_factory):
     reference = tmp_path_factory.mktemp("uninterrupted")
     with serve_portal(huge_size=3 * MAXSIZE) as portal:
-        _settle_flaky_pages(portal.base_url)
+        settle_flaky_pages(portal.base_url)
         done = subprocess.run(command(portal.base_url, reference), capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-3000:]
     out = tmp_path_factory.mktemp("killed")
     with serve_portal(huge_size=3 * MAXSIZE) as portal:
-        _settle_flaky_pages(portal.base_url)
+        settle_flaky_pages(portal.base_url)
         process = subprocess.Popen(command(portal.base_url, out), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120

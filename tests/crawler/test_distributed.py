@@ -1,0 +1,160 @@
+"""Two workers on one real redis-server (crawler.distributed): their captures together are the captures of
+a single-process crawl, none made by both; a worker killed mid-crawl and run again completes the set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.crawler.conftest import MAXSIZE
+from tests.crawler.test_resume import captures, command, settle_flaky_pages
+from tests.portal.server import serve_portal
+
+REDIS_SERVER = shutil.which("redis-server")
+ROBOTS = "robots.txt"  # every worker reads robots.txt itself: it never goes through the shared scheduler
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    assert REDIS_SERVER, "redis-server is not installed (setup.sh installs it)"
+    directory = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    server = subprocess.Popen([REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory),
+                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline and server.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+
+
+def worker(base_url: str, out: Path, redis_url: str, job: str) -> list[str]:
+    # Two requests at a time per worker: one worker alone would take the whole small portal into its downloader.
+    return [*command(base_url, out), "--set", "DISTRIBUTED=1", "--set", f"REDIS_URL={redis_url}",
+            "--set", "CONCURRENT_REQUESTS=2",
+            "--set", f"DISTRIBUTED_JOB={job}", "--set", "DISTRIBUTED_HEARTBEAT_TTL=3"]
+
+
+def without_robots(found: Counter) -> Counter:
+    return Counter({key: count for key, count in found.items() if key[1] != ROBOTS})
+
+
+@pytest.fixture(scope="module")
+def single(tmp_path_factory):
+    out = tmp_path_factory.mktemp("single")
+    with serve_portal(huge_size=3 * MAXSIZE) as portal:
+        settle_flaky_pages(portal.base_url)
+        done = subprocess.run(command(portal.base_url, out), capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-3000:]
+    return without_robots(captures(out))
+
+
+def _wait(process: subprocess.Popen) -> None:
+    _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr[-3000:]
+
+
+def test_two_workers_together_capture_what_one_process_does_none_twice(tmp_path, redis_url, single):
+    outs = [tmp_path / "worker-1", tmp_path / "worker-2"]
+    with serve_portal(huge_size=3 * MAXSIZE) as portal:
+        settle_flaky_pages(portal.base_url)
+        workers = [subprocess.Popen(worker(portal.base_url, out, redis_url, "together"), stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True) for out in outs]
+        for process in workers:
+            _wait(process)
+    found = [without_robots(captures(out)) for out in outs]
+    assert all(sum(counts.values()) > 0 for counts in found), "both workers crawled"
+    assert not set(found[0]) & set(found[1]), "no request was captured by both workers"
+    assert found[0] + found[1] == single
+
+
+def test_a_killed_worker_run_again_completes_the_set(tmp_path, redis_url, single):
+    outs = [tmp_path / "killed", tmp_path / "steady"]
+    with serve_portal(huge_size=3 * MAXSIZE) as portal:
+        settle_flaky_pages(portal.base_url)
+        killed = subprocess.Popen(worker(portal.base_url, outs[0], redis_url, "kill"), stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        _wait_for_captures(killed, outs[0], 3)  # the first pages, then the second worker joins
+        steady = subprocess.Popen(worker(portal.base_url, outs[1], redis_url, "kill"), stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True)
+        _wait_for_captures(killed, outs[0], 7)
+        os.kill(killed.pid, signal.SIGKILL)
+        assert killed.wait(timeout=30) == -signal.SIGKILL
+        _wait(steady)
+        claimed = _unfinished_claims(outs[0])
+        before = without_robots(captures(outs[0])) + without_robots(captures(outs[1]))
+        again = subprocess.run(worker(portal.base_url, outs[0], redis_url, "kill"), capture_output=True, text=True,
+                               timeout=300)
+        assert again.returncode == 0, again.stderr[-3000:]
+    assert claimed > 0, "the killed worker held requests nobody else would fetch"
+    assert before != single, "the set was incomplete before the killed worker ran again"
+    found = [without_robots(captures(out)) for out in outs]
+    assert not set(found[0]) & set(found[1])
+    assert found[0] + found[1] == single
+
+
+def _wait_for_captures(process: subprocess.Popen, out: Path, count: int) -> None:
+    deadline = time.monotonic() + 120
+    while _captured(out) < count:
+        assert process.poll() is None and time.monotonic() < deadline, "the worker ended before the kill"
+        time.sleep(0.02)
+
+
+def _captured(out: Path) -> int:
+    try:
+        db = sqlite3.connect(f"file:{out / 'captures.db'}?mode=ro", uri=True)
+        try:
+            return db.execute("SELECT COUNT(*) FROM captures").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _unfinished_claims(out: Path) -> int:
+    db = sqlite3.connect(out / "captures.db")
+    try:
+        return db.execute("SELECT COUNT(*) FROM claims WHERE run_id IN (SELECT id FROM runs WHERE finished_at IS NULL)"
+                          ).fetchone()[0]
+    finally:
+        db.close()
+
+
+def test_the_setting_switches_to_the_scrapy_redis_scheduler_and_dupefilter():
+    from scrapy.settings import Settings
+
+    from crawler.distributed import DistributedAddon
+
+    settings = Settings({"DISTRIBUTED": True, "DISTRIBUTED_JOB": "2026-11"})
+    DistributedAddon().update_settings(settings)
+    assert settings["SCHEDULER"] == "crawler.distributed.ClaimingScheduler"
+    assert settings["DUPEFILTER_CLASS"] == "scrapy_redis.dupefilter.RFPDupeFilter"
+    assert settings.getbool("SCHEDULER_PERSIST")
+    assert settings["SCHEDULER_QUEUE_KEY"] % {"spider": "reports"} == "govreports:2026-11:reports:requests"
+    plain = Settings({"DISTRIBUTED": False})
+    DistributedAddon().update_settings(plain)
+    assert plain.get("SCHEDULER_QUEUE_KEY") is None
