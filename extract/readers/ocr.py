@@ -148,8 +148,21 @@ def _pdf_pages(data: bytes, dpi: int) -> Iterator[Image.Image]:
         pdf.close()
 
 
-def prepare(image: Image.Image) -> np.ndarray:
-    """Grayscale array, deskewed by its long horizontal lines, with table ruling lines erased."""
+@dataclass
+class Page:
+    """A page ready for OCR: ruling lines erased from `image`; `cell_borders` marks where vertical ones were."""
+
+    image: np.ndarray
+    cell_borders: np.ndarray
+
+    def border_between(self, x0: int, x1: int, y: int) -> bool:
+        """Whether a table's vertical border ran between x0 and x1 at height y."""
+        y = min(max(y, 0), self.cell_borders.shape[0] - 1)
+        return x1 > x0 and bool(self.cell_borders[y, max(x0, 0) : x1].any())
+
+
+def prepare(image: Image.Image) -> Page:
+    """Grayscale, deskewed by its long horizontal lines, with table ruling lines erased."""
     gray = np.asarray(image.convert("L"))
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
     angle = _skew_angle(_ruling(ink, horizontal=True))
@@ -157,10 +170,10 @@ def prepare(image: Image.Image) -> np.ndarray:
         gray = _rotate(gray, angle)
         ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
     horizontal = _ruling(ink, horizontal=True)
-    rules = horizontal | _grid_verticals(_ruling(ink, horizontal=False), horizontal)
+    verticals = _grid_verticals(_ruling(ink, horizontal=False), horizontal)
     cleaned = gray.copy()
-    cleaned[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
-    return cleaned
+    cleaned[cv2.dilate(horizontal | verticals, np.ones((3, 3), np.uint8)) > 0] = 255
+    return Page(cleaned, verticals > 0)
 
 
 def _ruling(ink: np.ndarray, *, horizontal: bool) -> np.ndarray:
@@ -199,13 +212,13 @@ def _rotate(gray: np.ndarray, angle: float) -> np.ndarray:
     return cv2.warpAffine(gray, matrix, (width, height), flags=cv2.INTER_CUBIC, borderValue=255)
 
 
-def tesseract_lines(page: np.ndarray, psm: int = TESSERACT_PSM) -> list[str]:
+def tesseract_lines(page: Page, psm: int = TESSERACT_PSM) -> list[str]:
     """Tesseract's lines for one prepared page (one thread: OMP_THREAD_LIMIT=1 is 4× faster on 2 cores).
 
     Read from its TSV output (word boxes) rather than its text: with `chi_sim` the text output glues
     neighbouring table numbers ("6987" and "0" two columns apart come out as "69870"); the boxes show the gap.
     """
-    ok, png = cv2.imencode(".png", page)
+    ok, png = cv2.imencode(".png", page.image)
     if not ok:
         raise ReadError("no_content", "the page image could not be encoded for Tesseract")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
@@ -219,27 +232,31 @@ def tesseract_lines(page: np.ndarray, psm: int = TESSERACT_PSM) -> list[str]:
         raise ReadError("no_content", f"Tesseract did not finish a page within {TESSERACT_TIMEOUT} s") from exc
     except subprocess.CalledProcessError as exc:
         raise ReadError("no_content", f"Tesseract failed: {exc.stderr.decode(errors='replace')[-300:]}") from exc
-    return tsv_lines(done.stdout.decode("utf-8", errors="replace"))
+    return tsv_lines(done.stdout.decode("utf-8", errors="replace"), page)
 
 
-def tsv_lines(tsv: str, gap: float = 1.0) -> list[str]:
+def tsv_lines(tsv: str, page: Page | None = None, gap: float = 1.0) -> list[str]:
     """Lines from Tesseract TSV: words of one line joined, with a space only where the gap between two words
-    exceeds `gap` × the line's median word height (CJK characters come as separate words with no gap)."""
-    lines: dict[tuple[str, str, str], list[tuple[int, int, int, str]]] = {}
+    exceeds `gap` × the line's median word height (CJK characters come as separate words with no gap) or a
+    cell border ran between them (a group label in a merged cell beside a row's own label)."""
+    lines: dict[tuple[str, str, str], list[tuple[int, int, int, int, str]]] = {}
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
         text = (row.get("text") or "").strip()
         if row.get("level") != "5" or not text:
             continue
-        left, width, height = int(row["left"]), int(row["width"]), int(row["height"])
+        left, top, width, height = (int(row[k]) for k in ("left", "top", "width", "height"))
         lines.setdefault((row["block_num"], row["par_num"], row["line_num"]), []).append(
-            (left, left + width, height, text)
+            (left, left + width, top + height // 2, height, text)
         )
     out = []
     for words in lines.values():
-        limit = gap * float(np.median([w[2] for w in words]))
-        parts = [words[0][3]]
+        limit = gap * float(np.median([w[3] for w in words]))
+        parts = [words[0][4]]
         for previous, word in itertools.pairwise(words):
-            parts.append((" " if word[0] - previous[1] > limit else "") + word[3])
+            apart = word[0] - previous[1] > limit or (
+                page is not None and page.border_between(previous[1], word[0], word[2])
+            )
+            parts.append((" " if apart else "") + word[4])
         out.append("".join(parts))
     return out
 
@@ -256,9 +273,9 @@ def _rapidocr():
     return RapidOCR(use_cls=False, intra_op_num_threads=1, inter_op_num_threads=1)
 
 
-def rapidocr_lines(page: np.ndarray) -> list[str]:
+def rapidocr_lines(page: Page) -> list[str]:
     """RapidOCR's boxes for one prepared page, rebuilt into lines."""
-    result, _ = _rapidocr()(cv2.cvtColor(page, cv2.COLOR_GRAY2BGR))
+    result, _ = _rapidocr()(cv2.cvtColor(page.image, cv2.COLOR_GRAY2BGR))
     boxes = [(np.asarray(points, dtype=float), text) for points, text, _score in (result or [])]
     return boxes_to_lines(boxes)
 
