@@ -33,7 +33,10 @@ import click
 
 from govreports.ui import Output
 
-MIN_FREE_BYTES = 20 * 1024 * 1024
+
+def min_free_bytes() -> int:
+    """Free space a stage wants before it starts (GOVREPORTS_MIN_FREE_MB, default 20 MB)."""
+    return int(float(os.environ.get("GOVREPORTS_MIN_FREE_MB", "20")) * 1024 * 1024)
 
 
 @dataclass
@@ -106,7 +109,7 @@ def check_writable(directory: Path) -> None:
     finally:
         probe.unlink(missing_ok=True)
     free = shutil.disk_usage(directory).free
-    if free < MIN_FREE_BYTES:
+    if free < min_free_bytes():
         raise OSError(28, f"only {free // 1024} KiB free", str(directory))
 
 

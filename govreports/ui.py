@@ -85,8 +85,8 @@ def explain(error: BaseException) -> str | None:
     if isinstance(error, OSError):
         where = error.filename or "the output directory"
         if error.errno == errno.ENOSPC:
-            return f"The disk is full: could not write {where}. Free some space (or give --out on another disk) " \
-                   "and run the same command again; finished stages are kept."
+            return f"The disk is full ({error.strerror}): could not write {where}. Free some space (or give --out " \
+                   "on another disk) and run the same command again; finished stages are kept."
         if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
             return f"Cannot write to {where} ({os.strerror(error.errno)}). Choose a writable --out directory " \
                    "or fix its permissions."
