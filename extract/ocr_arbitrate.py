@@ -12,10 +12,16 @@ at a doubtful cell both have their say). An equation no choice can satisfy — a
 missing cell, or a report whose own numbers do not add up — narrows nothing: numbers are never "corrected"
 towards an identity, and no value is derived that no engine read.
 
-The gate: no OCR cell silently wrong. A cell is confirmed only when an identity it takes part in holds with
-the chosen values (a misread cell breaks every equation it is in, so a cell in a holding equation is right
-unless two misreads cancel exactly). Cells that no identity covers (the 第二十条 table) are confirmed when
-at least two engines read the same value. Every other cell is `uncertain: true` with a warning that lists
+The gate: no OCR cell silently wrong. A misread cell breaks every equation it is in, so it sits where a
+failing row equation (H3, H4) crosses a failing column equation (H1, H2): that crossing is a *suspect*, and
+a failure that contains a suspect is explained by it. A cell is confirmed when an equation it takes part
+in holds, it is not a suspect, and every failing equation it is in is explained by a suspect. The last
+condition catches what a row equation alone cannot: a whole row read into the wrong row still adds up
+across, but breaks the columns with no suspect to blame, so every cell of those columns stays unconfirmed.
+Cells that no identity covers (the 第二十条 table) are confirmed when at least two engines read the same
+value. What identities cannot see is two rows' values exchanged (every sum is unchanged), so a cell whose
+label the parser matched only loosely (its `uncertain` flag) in every reading that gave the chosen value
+stays uncertain however the sums come out. Every other cell is `uncertain: true` with a warning that lists
 each engine's reading. Every cell returned says `method: "ocr"`.
 """
 
@@ -36,6 +42,7 @@ class Equation:
     """One instance of an identity: sum(terms) == sum(equals), over concrete cells."""
 
     rule: str
+    each: str  # "col": the equation runs down a column (over rows); "row": across a row
     terms: tuple[CellKey, ...]
     equals: tuple[CellKey, ...]
 
@@ -74,6 +81,7 @@ def equations(template: Template) -> list[Equation]:
                 out.append(
                     Equation(
                         identity.id,
+                        identity.each,
                         tuple((identity.table, rows[k], col) for k in identity.sum),
                         tuple((identity.table, rows[k], col) for k in identity.equals),
                     )
@@ -83,6 +91,7 @@ def equations(template: Template) -> list[Equation]:
                 out.append(
                     Equation(
                         identity.id,
+                        identity.each,
                         tuple((identity.table, row, cols[k]) for k in identity.sum),
                         tuple((identity.table, row, cols[k]) for k in identity.equals),
                     )
@@ -152,6 +161,17 @@ def _product(numbers: Iterable[int]) -> int:
     return total
 
 
+def confirmed_cells(eqs: list[Equation], values: dict[CellKey, float]) -> set[CellKey]:
+    """Cells the identities vouch for (see the module docstring: holding equations, suspects, explained failures)."""
+    outcome = {eq: eq.holds(values) for eq in eqs}
+    failing = [eq for eq, holds in outcome.items() if holds is False]
+    failing_in = {each: {key for eq in failing if eq.each == each for key in eq.cells} for each in ("row", "col")}
+    suspects = failing_in["row"] & failing_in["col"]
+    unexplained = {key for eq in failing if not suspects & set(eq.cells) for key in eq.cells}
+    held = {key for eq, holds in outcome.items() if holds for key in eq.cells}
+    return held - suspects - unexplained
+
+
 def arbitrate(readings: dict[str, list[dict]], template_id: str) -> Arbitration:
     """One cell list from several engines' cells (`readings`: engine → cells, most trusted engine first)."""
     template = load_template(template_id)
@@ -159,7 +179,7 @@ def arbitrate(readings: dict[str, list[dict]], template_id: str) -> Arbitration:
     candidates = _candidates(readings)
     chosen = {key: values[0] for key, values in narrow(candidates, eqs).items()}
     covered = {key for eq in eqs for key in eq.cells}
-    confirmed = {key for eq in eqs if eq.holds(chosen) for key in eq.cells}
+    confirmed = confirmed_cells(eqs, chosen)
     by_engine = {engine: {_key(cell): cell for cell in cells} for engine, cells in readings.items()}
 
     result = Arbitration(cells=[])
@@ -173,18 +193,21 @@ def arbitrate(readings: dict[str, list[dict]], template_id: str) -> Arbitration:
             result.disagreements += 1
         if len(seen) == 1:
             result.single_readings += 1
-        weak_label = all(cells[key].get("uncertain", False) for cells in by_engine.values() if key in cells)
-        sure = key in confirmed or (key not in covered and agreed and not weak_label)
-        source = next(c[key] for c in by_engine.values() if key in c and _close(c[key]["value"], chosen[key]))
-        result.cells.append({**source, "value": chosen[key], "method": "ocr", "uncertain": not sure})
+        readers = [c[key] for c in by_engine.values() if key in c and _close(c[key]["value"], chosen[key])]
+        weak_label = all(cell.get("uncertain", False) for cell in readers)
+        sure = not weak_label and (key in confirmed or (key not in covered and agreed))
+        result.cells.append({**readers[0], "value": chosen[key], "method": "ocr", "uncertain": not sure})
         if not sure:
-            result.warnings.append(_uncertain_warning(key, seen, chosen[key], covered))
+            result.warnings.append(_uncertain_warning(key, seen, chosen[key], covered, weak_label))
     return result
 
 
-def _uncertain_warning(key: CellKey, seen: dict[str, float], value: float, covered: set[CellKey]) -> dict:
+def _uncertain_warning(key: CellKey, seen: dict[str, float], value: float, covered: set[CellKey],
+                       weak_label: bool) -> dict:
     table, row, col = key
-    if key in covered:
+    if weak_label:
+        why = "its row or column label was matched only loosely"
+    elif key in covered:
         why = "no identity that includes it holds"
     elif len(seen) == 1:
         why = f"only {next(iter(seen))} read it and no identity covers it"

@@ -117,3 +117,27 @@ def test_art20_cells_have_no_identity_and_need_the_engines_to_agree():
     )
     assert by_key(result.cells)[art20]["uncertain"]
     assert sum(c["uncertain"] for c in result.cells) == 1
+
+
+def test_a_row_read_into_the_wrong_row_adds_up_across_but_its_columns_leave_it_uncertain():
+    values = truth(11)
+    rows = APPLICATIONS.rows
+    source, target = rows[2].label, rows[4].label  # （一）予以公开's numbers read as 1.属于国家秘密's
+    misplaced = {
+        key: (values[("applications", source, key[2])] if key[0] == "applications" and key[1] == target else value)
+        for key, value in values.items()
+    }
+    assert misplaced != values
+    result = arbitrate({"rapidocr": cells_of(misplaced), "tesseract": cells_of(misplaced)}, "2021")
+    wrong = [c for k, c in by_key(result.cells).items() if c["value"] != values[k]]
+    assert wrong and all(c["uncertain"] for c in wrong)
+
+
+def test_a_loose_label_match_keeps_a_cell_uncertain_even_when_the_sums_hold():
+    values = truth()
+    key = ("applications", NEW, PERSON)
+    loose = [{**c, "uncertain": (c["table"], c["row"], c["col"]) == key} for c in cells_of(values)]
+    result = arbitrate({"rapidocr": loose, "tesseract": loose}, "2021")
+    assert by_key(result.cells)[key]["uncertain"]
+    assert "loosely" in next(w["message"] for w in result.warnings if w["row"] == NEW and w["col"] == PERSON)
+    assert sum(c["uncertain"] for c in result.cells) == 1
