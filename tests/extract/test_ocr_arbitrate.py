@@ -141,3 +141,16 @@ def test_a_loose_label_match_keeps_a_cell_uncertain_even_when_the_sums_hold():
     assert by_key(result.cells)[key]["uncertain"]
     assert "loosely" in next(w["message"] for w in result.warnings if w["row"] == NEW and w["col"] == PERSON)
     assert sum(c["uncertain"] for c in result.cells) == 1
+
+
+def test_the_2019_template_is_arbitrated_by_its_own_identities():
+    template = load_template("2019")
+    values = random_values(template, random.Random(5))
+    table = template.tables["applications"]
+    key = ("applications", table.rows[-1].label, table.cols[-1].label)
+    result = arbitrate(
+        {"rapidocr": cells_of(misread(values, key, values[key] + 10)), "tesseract": cells_of(values)}, "2019"
+    )
+    assert len(result.cells) == len(template.cells)
+    assert by_key(result.cells)[key]["value"] == values[key]
+    assert not any(c["uncertain"] for c in result.cells)
