@@ -136,8 +136,12 @@ def repeated_margins(pages: dict[int, list[str]]) -> set[str]:
     return {line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1)}
 
 
-def drop_page_furniture(lines: Sequence[Line]) -> list[Line]:
-    """Lines without page numbers ("- 3 -", "第3页 共9页", a bare number closing a page) and running headers."""
+def drop_page_furniture(lines: Sequence[Line], *, bare_numbers: bool = True) -> list[Line]:
+    """Lines without page numbers ("- 3 -", "第3页 共9页", a bare number closing a page) and running headers.
+
+    With `bare_numbers=False` a bare number closing a page is kept: inside a table it may be a row's
+    wrapped last value.
+    """
     pages: dict[int, list[str]] = {}
     for line in lines:
         if line.page is not None:
@@ -149,7 +153,7 @@ def drop_page_furniture(lines: Sequence[Line]) -> list[Line]:
         text = line.text.strip()
         if _PAGE_NUMBER.match(text):
             continue
-        if index in last_of_page and _BARE_NUMBER.match(text) and len(pages) > 1:
+        if bare_numbers and index in last_of_page and _BARE_NUMBER.match(text) and len(pages) > 1:
             continue
         if margins and re.sub(r"\d+", "#", text) in margins:
             continue

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from extract.document import Document, Grid, Line
-from extract.normalize import CJK, clean_label, find_in_order, label_key
+from extract.normalize import CJK, clean_label, drop_page_furniture, find_in_order, label_key
 from extract.template import TABLE_NAMES, Block, Label, Table, Template
 from extract.values import is_value, parse_value
 
@@ -623,7 +623,7 @@ def parse_tables(doc: Document, template: Template) -> ParsedTables:
     sources = []
     if doc.tables:
         sources.append(items_from_grids(doc.tables))
-    sources.append(items_from_lines(doc.lines))
+    sources.append(items_from_lines(drop_page_furniture(doc.lines, bare_numbers=False)))
     regions = [table_regions(items, template) for items in sources]
     result = ParsedTables()
     for name in TABLE_NAMES:

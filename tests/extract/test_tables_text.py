@@ -160,3 +160,13 @@ def test_the_review_row_wrapped_over_two_lines_is_one_row():
     assert [c["value"] for c in cells] == [int(x) for x in numbers]
     assert [c["col"] for c in cells] == [c.label for c in review.cols]
     assert not [c for c in cells if c["uncertain"]]
+
+
+def test_page_numbers_inside_a_table_are_not_values():
+    rows = [f"{row.label.split('/')[-1]} {' '.join(values(r))}" for r, row in enumerate(APPS.rows)]
+    lines = [Line(t, 1) for t in header()[:1] + rows[:12]] + [Line("- 1 -", 1), Line("第 2 页 共 3 页", 2)]
+    lines += [Line(t, 2) for t in rows[12:]] + [Line("四、政府信息公开行政复议、行政诉讼情况", 2)]
+    result = parse_tables(Document("application/pdf", "pdf-text", lines=lines), T)
+    got = {(c["table"], c["row"], c["col"]): c["value"] for c in result.cells if c["table"] == "applications"}
+    assert got == expected()
+    assert not [w for w in result.warnings if w["code"] == "extra_values"]
