@@ -19,6 +19,7 @@ _REPORT_MARKERS = ("信息公开", "政务公开")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|——|--| - )\s*")
 _SENTENCE = re.compile(r"[。；：:，,]|^[一二三四五六七八九十]+、|^[(（]")
 _AGGREGATE = re.compile(r"全(?:省|市|区|县|旗|州|盟)(?:各级|各地|各部门|范围内)?(?:行政机关|政府|共|累计|各)")
+_PLACE = re.compile(r"(?:省|自治区|市|区|县|旗|州|盟)$")  # a report titled by a place alone: "北京市2023年…"
 _DEPARTMENT = re.compile(r"(?:局|办公室|委员会|委|厅|署|中心|办|站|所|院|馆|队|处|会|公司)$")
 
 
@@ -82,7 +83,8 @@ def has_statistics_tables(text: str) -> bool:
 
 def detect_scope(text: str, body: str | None) -> str:
     """本级 (the body's own work), 汇总 (a government's report summing its departments) or unknown."""
-    if body and "人民政府" in body and not body.endswith(("办公室", "办公厅")) and _AGGREGATE.search(text):
+    government = body and ("人民政府" in body or _PLACE.search(body)) and not body.endswith(("办公室", "办公厅"))
+    if government and _AGGREGATE.search(text):
         return "汇总"
     if body and _DEPARTMENT.search(body) and "人民政府" not in body[-6:]:
         return "本级"

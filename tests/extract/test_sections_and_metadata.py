@@ -84,3 +84,5 @@ def test_scope_from_body_and_text():
     assert detect_scope("本机关全年…", "某某市统计局") == "本级"
     assert detect_scope("全市各级行政机关共收到申请 300 件", "某某市人民政府") == "汇总"
     assert detect_scope("全年收到申请 3 件", "某某市人民政府") == "unknown"
+    assert detect_scope("全市共收到政府信息公开申请 5120 件", "北京市") == "汇总"
+    assert detect_scope("全市共收到政府信息公开申请 5120 件", "某某市人民政府办公室") == "本级"
