@@ -25,8 +25,10 @@ from typing import Any
 
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
+from scrapy_redis.connection import get_redis_from_settings
 
 from crawler.canonical import host_of
+from crawler.items import ReportItem
 from crawler.store.index import iso, utc_now
 from crawler.store.raw import RawStore
 
@@ -59,17 +61,19 @@ def accounted_runs(db: sqlite3.Connection, run_id: int) -> list[int]:
     return [*(json.loads(row[0]).get("resumes", []) if row else []), run_id]
 
 
-def portal_ledger(db: sqlite3.Connection, run_id: int, portals: dict[str, str]) -> list[dict[str, Any]]:
-    """One ledger row per portal (`portals`: name -> why reports are expected there)."""
+def portal_ledger(db: sqlite3.Connection, run_id: int, portals: dict[str, str],
+                  job_reports: dict[str, int] | None = None) -> list[dict[str, Any]]:
+    """One ledger row per portal (`portals`: name -> why reports are expected there). In a distributed
+    crawl a portal's reports may have been found by another worker: `job_reports` counts the whole job's."""
     runs = accounted_runs(db, run_id)
     marks = ",".join("?" for _ in runs)
     counts: dict[str, Counter] = {name: Counter() for name in portals}
-    for row in db.execute(f"SELECT portal, role, outcome FROM captures WHERE run_id IN ({marks})", runs):
+    for row in db.execute(f"SELECT portal, role, outcome, status FROM captures WHERE run_id IN ({marks})", runs):
         tally = counts.setdefault(row["portal"], Counter()) if row["portal"] else None
         if tally is None:
             continue
         outcome = row["outcome"]
-        tally["pages"] += row["role"] in PAGE_ROLES
+        tally["pages"] += row["role"] in PAGE_ROLES and row["status"] is not None  # a server answered
         tally["attachments"] += row["role"] == "attachment" and outcome in ("ok", "not_modified")
         tally["errors"] += outcome in ERRORS
         tally["blocks"] += _is_block(outcome)
@@ -85,7 +89,8 @@ def portal_ledger(db: sqlite3.Connection, run_id: int, portals: dict[str, str]) 
         entry = {"portal": portal, **{key: tally[key] for key in (
             "pages", "reports", "attachments", "errors", "blocks", "not_modified", "gone")}}
         entry["expected"] = expected
-        entry["alert"] = _alert(entry) if expected else None
+        found_elsewhere = (job_reports or {}).get(portal, 0)
+        entry["alert"] = _alert(entry) if expected and not found_elsewhere else None
         ledger.append(entry)
     return ledger
 
@@ -159,6 +164,21 @@ class HealthExtension:
         # engine_started comes after every spider_opened handler, so the run has been opened by then.
         crawler.signals.connect(self.engine_started, signal=signals.engine_started)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        self.redis = None
+        if crawler.settings.getbool("DISTRIBUTED"):
+            self.redis = get_redis_from_settings(crawler.settings)
+            self.job_reports_key = f"govreports:{crawler.settings.get('DISTRIBUTED_JOB', 'default')}:reports-by-portal"
+            crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+
+    def item_scraped(self, item, spider):
+        if isinstance(item, ReportItem) and item.portal:
+            self.redis.hincrby(self.job_reports_key, item.portal, 1)
+
+    def job_reports(self) -> dict[str, int] | None:
+        if self.redis is None:
+            return None
+        counts = self.redis.hgetall(self.job_reports_key)
+        return {(key.decode() if isinstance(key, bytes) else key): int(value) for key, value in counts.items()}
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -177,9 +197,10 @@ class HealthExtension:
 
     def engine_started(self):
         index = self.store.index
+        slots = self.crawler.settings.getdict("DOWNLOAD_SLOTS")  # what the downloader was built with
         for host, delay in sorted(self.slowed.items()):
             index.add_event("host_slowed", None, None, f"{host}: failing in earlier runs, one request every {delay} s",
-                            host=host, delay=delay, probe=host in self.probed)
+                            host=host, delay=delay, probe=host in self.probed, slot=slots.get(host))
         for host in sorted(self.skipped):
             index.db.execute("UPDATE host_health SET skipped_runs = skipped_runs + 1 WHERE host = ?", (host,))
             index.add_event("host_skipped", None, None, f"{host}: failing in earlier runs, skipped this run",
@@ -196,7 +217,7 @@ class HealthExtension:
         if store.closed or store.index.run_id is None:
             return
         db = store.index.db
-        ledger = portal_ledger(db, store.index.run_id, self.expected_portals(spider))
+        ledger = portal_ledger(db, store.index.run_id, self.expected_portals(spider), self.job_reports())
         for entry in ledger:
             db.execute(
                 "INSERT OR REPLACE INTO portal_health (run_id, portal, pages, reports, attachments, errors, blocks, "
