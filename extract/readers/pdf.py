@@ -36,7 +36,8 @@ from extract.readers.cells import join_fragments
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 RUN = re.compile(r"[^\r\n]+")
-QUOTES = re.compile(r"[“”‘’「」『』]")
+QUOTE_MARKS = "“”‘’「」『』"
+QUOTES = re.compile(f"[{QUOTE_MARKS}]")
 TRAILING_QUOTES = re.compile(r"[\s“”‘’「」『』]+$")
 QUOTE_GAP = re.compile(r" *([“”‘’「」『』]) *")
 EDGE_LINES = 2
@@ -109,26 +110,29 @@ def _visual_lines(textpage: pdfium.PdfTextPage) -> list[str]:
     box = _CharBoxes(textpage)
     runs: list[Run] = []
     for match in RUN.finditer(text):
-        x0, _, y0, y1 = box(match.start())
-        _, x1, b0, b1 = box(match.end() - 1)
-        runs.append(Run(x0, x1, min(y0, b0), max(y1, b1), match.group(), match.start()))
+        x0, _, y0, y1 = box(match.start())  # loose boxes: one line's characters share bottom and top
+        x1 = box(match.end() - 1)[1]
+        runs.append(Run(x0, x1, y0, y1, match.group(), match.start()))
     return [_join(line, box) for line in _group_lines(runs)]
 
 
 class _CharBoxes:
-    """(left, right, bottom, top) of a character, through the raw API with reused ctypes doubles."""
+    """(left, right, bottom, top) of a character: pdfium's loose box (the glyph's advance and the font's
+    ascent/descent), one struct through the raw API. About 4× cheaper than the four-double `GetCharBox`,
+    and equal heights for every character of a line make line grouping steadier."""
 
     def __init__(self, textpage: pdfium.PdfTextPage):
         self.textpage = textpage.raw
-        self.left, self.right, self.bottom, self.top = (ctypes.c_double() for _ in range(4))
-        self.pointers = [ctypes.byref(v) for v in (self.left, self.right, self.bottom, self.top)]
+        self.rect = raw.FS_RECTF()
+        self.pointer = ctypes.byref(self.rect)
 
     def __call__(self, index: int) -> tuple[float, float, float, float]:
-        raw.FPDFText_GetCharBox(self.textpage, index, *self.pointers)
-        return self.left.value, self.right.value, self.bottom.value, self.top.value
+        raw.FPDFText_GetLooseCharBox(self.textpage, index, self.pointer)
+        rect = self.rect
+        return rect.left, rect.right, rect.bottom, rect.top
 
 
-@dataclass
+@dataclass(slots=True)
 class Run:
     x0: float
     x1: float
@@ -176,9 +180,10 @@ def _run_text(run: Run, box: _CharBoxes) -> str:
     order they trail the run ("落实 三审三校 制度 … “ ”"). Each trailing mark is placed by a binary search
     on x among the run's other characters (which are in order), and the gap space left where it sits goes.
     """
+    text = run.text.rstrip()
+    if not text or text[-1] not in QUOTE_MARKS:
+        return text.lstrip()
     trailing = TRAILING_QUOTES.search(run.text)
-    if trailing is None or not QUOTES.search(trailing.group()):
-        return run.text.strip()
     body = list(run.text[: trailing.start()])
     inserts = []
     for offset, mark in enumerate(trailing.group(), start=trailing.start()):
