@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Iterator
 
 import docx
 from docx.document import Document as WordDocument
 from docx.opc.exceptions import PackageNotFoundError
+from docx.oxml.ns import qn
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
 from lxml.etree import LxmlError
@@ -33,18 +35,48 @@ def read_docx(data: bytes, limits: Limits | None = None, media_type: str = DOCX,
     check_zip(data, limits, "DOCX")
     word = _open(data)
     document = Document(media_type=media_type, method=method)
-    for block in word.iter_inner_content():
+    for block in _blocks(word.element.body, word):
         if isinstance(block, Paragraph):
             if block.text.strip():
                 document.lines.append(Line(block.text))
-        elif isinstance(block, Table):
-            rows, text_rows = table_grid(block)
-            if rows:
-                document.tables.append(Grid(rows=rows))
-                document.lines.extend(Line("\t".join(cells)) for cells in text_rows if any(cells))
+        else:
+            _add_table(document, block)
     title = word.core_properties.title
     document.title = title.strip() if title and title.strip() else None
     return document
+
+
+def _blocks(container, parent) -> Iterator[Paragraph | Table]:
+    """Paragraphs and tables in document order, including those inside content controls (`w:sdt`),
+    which `Document.iter_inner_content()` skips: templates often wrap a whole report in one."""
+    for element in container.iterchildren():
+        if element.tag == qn("w:p"):
+            yield Paragraph(element, parent)
+        elif element.tag == qn("w:tbl"):
+            yield Table(element, parent)
+        elif element.tag == qn("w:sdt"):
+            content = element.find(qn("w:sdtContent"))
+            if content is not None:
+                yield from _blocks(content, parent)
+
+
+def _add_table(document: Document, table: Table) -> None:
+    """The table as a grid and as text rows, then any tables nested in its cells (a report's table inside
+    a one-cell layout table, as HTML pasted into Word leaves it)."""
+    rows, text_rows = table_grid(table)
+    if rows:
+        document.tables.append(Grid(rows=rows))
+        document.lines.extend(Line("\t".join(cells)) for cells in text_rows if any(cells))
+    for nested in table._tbl.iter(qn("w:tbl")):
+        if nested is not table._tbl and _parent_table(nested) is table._tbl:
+            _add_table(document, Table(nested, table._parent))
+
+
+def _parent_table(tbl):
+    parent = tbl.getparent()
+    while parent is not None and parent.tag != qn("w:tbl"):
+        parent = parent.getparent()
+    return parent
 
 
 def _open(data: bytes) -> WordDocument:

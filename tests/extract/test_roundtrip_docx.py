@@ -1,8 +1,12 @@
 """DOCX with real Word tables (merged as in the template) reads back as the template's grids, and every cell
 parses back exactly through the pipeline; a violated identity is reported, not corrected."""
 
+import io
 import random
 
+import docx
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -51,3 +55,29 @@ def test_paragraphs_and_tables_keep_document_order():
     order = ["一、总体情况", "第二十条第（一）项", "三、收到和处理政府信息公开申请情况", "一、本年新收", "尚未审结"]
     positions = [text.index(marker) for marker in order]
     assert positions == sorted(positions)
+
+
+def test_content_controls_and_tables_nested_in_a_layout_table_are_read():
+    """A report wrapped in a content control (w:sdt), with table 三 pasted inside a one-cell table."""
+    report = make_report(random.Random(5))
+    word = docx.Document(io.BytesIO(render_docx(report)))
+    body = word.element.body
+    control, content = OxmlElement("w:sdt"), OxmlElement("w:sdtContent")
+    control.append(content)
+    for child in [c for c in body if c.tag != qn("w:sectPr")]:
+        content.append(child)
+    body.insert(0, control)
+    applications = list(content.iter(qn("w:tbl")))[1]
+    outer = word.add_table(rows=1, cols=1)._tbl
+    content.append(outer)
+    cell = next(outer.iter(qn("w:tc")))
+    cell.append(applications)
+    cell.append(OxmlElement("w:p"))  # a cell must end with a paragraph
+    out = io.BytesIO()
+    word.save(out)
+
+    document = read_docx(out.getvalue())
+    assert document.lines[0].text == report.title
+    assert layouts(report)[1].expected_grid() in [grid.rows for grid in document.tables]
+    record = extract_bytes(out.getvalue(), {"path": "wrapped.docx"})
+    assert cell_mismatches(record, report) == {}
