@@ -46,8 +46,9 @@ def drop_covered_columns(
 def check_zip(data: bytes, limits: Limits, what: str) -> None:
     """Refuse a ZIP container (DOCX, XLSX) that would inflate beyond the limits, before inflating anything.
 
-    The sizes come from the central directory, so a bomb is caught without decompressing it. A lying
-    directory is caught later by the readers' own size checks on what they actually read.
+    The sizes come from the central directory, so a bomb is caught without decompressing it. A directory
+    that understates a member's size does not help a bomb: Python's zipfile (under python-docx and
+    openpyxl) never inflates a member beyond its declared size, and fails the CRC check instead.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
