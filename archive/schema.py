@@ -12,7 +12,7 @@ Design notes:
 - `cells` is narrow and WITHOUT ROWID (report_id, label_id): at 100,000 reports x 200 cells this is the
   largest table, so the labels live once in `labels`.
 - The full-text index is an external-content FTS5 table declared with `content="reports"` (double quotes, the
-  only form Datasette 0.65 detects) whose rows are filled by the loader with a spaced copy of the text; see
+  only form Datasette 0.65 detects) whose rows are filled by the loader with a bigram copy of the text; see
   archive/search.py.
 """
 

@@ -10,12 +10,24 @@ from urllib.parse import quote
 import pytest
 
 from archive.load import load
-from archive.search import MARK_END, MARK_START, fts_query, marked_to_html, snippet_marked, spaced
+from archive.search import MARK_END, MARK_START, fts_query, index_text, marked_to_html, snippet_marked
 from archive.synthetic import make_record
 from tests.archive.corpus import write_jsonl
 from tests.archive.datasette_client import Client
 
-WORDS = ["复议", "公开", "依申请公开", "行政诉讼", "三门峡经济开发区", "费", "统计信息", "雷同"]
+WORDS = [
+    "复议",
+    "公开",
+    "依申请公开",
+    "行政诉讼",
+    "三门峡经济开发区",
+    "费",
+    "统计信息",
+    "雷同",
+    "1件",
+    "议1",
+    "政府信息公开工作年度报告",
+]
 
 
 def expected_ids(db, word: str) -> set[int]:
@@ -31,10 +43,14 @@ def client(archive_db):
     return Client(archive_db)
 
 
-def test_the_index_sees_every_character_as_a_token_and_the_query_as_a_phrase():
-    assert spaced("复议\n2件") == "复 议 \n 2 件"
-    assert fts_query("依申请 公开") == '"依 申 请 公 开"'
-    assert fts_query('"复议" OR x') == '"复 议 O R x"'
+def test_the_index_holds_bigrams_and_the_query_is_a_phrase_of_the_same_tokens():
+    assert index_text("行政复\n议12件").split() == ["行政", "政复", "复议", "议", "1", "2", "件"]
+    assert fts_query("复议") == '"复议"'
+    assert fts_query("依申请 公开") == '"依申 申请 请公 公开"'
+    assert fts_query("费") == '"费"*'
+    assert fts_query("2023年") == '"2 0 2 3 年"*'
+    assert fts_query("议1") == '"议 1"'
+    assert fts_query('"复议" OR x') == '"复议 议 O R x"'
     assert fts_query("   ") == '""'
 
 
