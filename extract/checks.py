@@ -11,8 +11,9 @@ table — are warnings, never checks.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from extract.template import Identity, Label, Template
+from extract.template import Identity, Template
 
 TOLERANCE = 1e-6
 # "共办理依申请公开件 51 件", "全年共处理依申请公开件数 3件", "共受理政府信息公开依申请公开 3 件",
@@ -26,47 +27,68 @@ _NARRATIVE_REVIEW = re.compile(r"行政复议[^。；，,\d]{0,8}?(\d+)\s*(?:件
 _NO_REVIEW = re.compile(r"(?:未发生|没有发生|无)[^。；]{0,20}?行政复议")
 
 
-def _labels(template: Template, identity: Identity) -> tuple[list[Label], list[Label], list[Label]]:
+CellKey = tuple[str, str, str]
+
+
+@dataclass(frozen=True)
+class Instance:
+    """One instance of an identity: the identity along one column (or row), with its cells."""
+
+    identity: Identity
+    along: str
+    terms: tuple[tuple[str, CellKey], ...]  # (label the term is named by, cell)
+    equals: tuple[tuple[str, CellKey], ...]
+
+
+_INSTANCES: dict[str, list[Instance]] = {}
+
+
+def instances(template: Template) -> list[Instance]:
+    """Every instance of every identity of a template (computed once per template)."""
+    if template.id not in _INSTANCES:
+        _INSTANCES[template.id] = [inst for identity in template.identities for inst in _expand(template, identity)]
+    return _INSTANCES[template.id]
+
+
+def _expand(template: Template, identity: Identity) -> list[Instance]:
     table = template.tables[identity.table]
-    by_key = {label.key: label for label in (table.rows if identity.each == "col" else table.cols)}
+    named = {label.key: label.label for label in (table.rows if identity.each == "col" else table.cols)}
     over = table.cols if identity.each == "col" else table.rows
-    return [by_key[k] for k in identity.sum], [by_key[k] for k in identity.equals], over
+
+    def cell(label: str, along: str) -> CellKey:
+        return (identity.table, label, along) if identity.each == "col" else (identity.table, along, label)
+
+    return [
+        Instance(identity, along.label,
+                 tuple((named[k], cell(named[k], along.label)) for k in identity.sum),
+                 tuple((named[k], cell(named[k], along.label)) for k in identity.equals))
+        for along in over
+    ]
 
 
 def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[dict]]:
     """Checks for every instance of every identity whose cells are all present, and warnings for the rest."""
     values = {(c["table"], c["row"], c["col"]): c["value"] for c in cells}
     checks: list[dict] = []
-    skipped: list[dict] = []
-    for identity in template.identities:
-        terms, equals, over = _labels(template, identity)
-        for along in over:
-            check = _instance(identity, terms, equals, along, values)
-            (checks if "holds" in check else skipped).append(check)
+    skipped: set[str] = set()
+    count = 0
+    for inst in instances(template):
+        if any(key not in values for _, key in inst.terms + inst.equals):
+            skipped.add(inst.identity.id)
+            count += 1
+            continue
+        lhs = sum(values[key] for _, key in inst.terms)
+        rhs = sum(values[key] for _, key in inst.equals)
+        checks.append({
+            "rule": inst.identity.id, "table": inst.identity.table, "over": inst.along,
+            "description": inst.identity.description, "holds": abs(lhs - rhs) <= TOLERANCE, "lhs": lhs, "rhs": rhs,
+            "terms": {label: values[key] for label, key in inst.terms + inst.equals},
+        })
     warnings = []
-    if skipped and cells:
-        warnings.append({"code": "check_incomplete", "count": len(skipped),
-                         "rules": sorted({s["rule"] for s in skipped}),
-                         "message": f"{len(skipped)} identity instances not evaluated: cells missing"})
+    if count and cells:
+        warnings.append({"code": "check_incomplete", "count": count, "rules": sorted(skipped),
+                         "message": f"{count} identity instances not evaluated: cells missing"})
     return checks, warnings
-
-
-def _instance(identity: Identity, terms: list[Label], equals: list[Label], along: Label,
-              values: dict[tuple[str, str, str], float]) -> dict:
-    def cell(label: Label) -> tuple[str, str, str]:
-        if identity.each == "col":
-            return identity.table, label.label, along.label
-        return identity.table, along.label, label.label
-
-    needed = [cell(label) for label in (*terms, *equals)]
-    missing = [key for key in needed if key not in values]
-    base = {"rule": identity.id, "table": identity.table, "over": along.label, "description": identity.description}
-    if missing:
-        return {**base, "missing": [key[1] if identity.each == "col" else key[2] for key in missing]}
-    lhs = sum(values[cell(label)] for label in terms)
-    rhs = sum(values[cell(label)] for label in equals)
-    terms_out = {label.label: values[cell(label)] for label in (*terms, *equals)}
-    return {**base, "holds": abs(lhs - rhs) <= TOLERANCE, "lhs": lhs, "rhs": rhs, "terms": terms_out}
 
 
 def narrative_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:

@@ -21,9 +21,6 @@ from extract.document import Line
 
 CJK = r"\u3400-\u9fff\uf900-\ufaff"
 _CJK_CHAR = re.compile(rf"[{CJK}]")
-# East Asian wide and full-width characters (what unicodedata.east_asian_width calls W or F)
-_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-                   r"\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
 # Chinese punctuation that may sit inside a label or a sentence; spaces next to it are layout.
 _CJK_PUNCT = "，。、；：？！“”‘’（）《》【】〔〕「」…—"
 _SPACE_IN_CJK = re.compile(rf"(?<=[{CJK}{_CJK_PUNCT}])[ \t\u3000\u00a0]+(?=[{CJK}{_CJK_PUNCT}])")
@@ -116,8 +113,13 @@ def clean_label(label: str) -> str:
 
 
 def display_width(text: str) -> int:
-    """Width in half-width units: a CJK character or full-width sign counts two."""
-    return len(text) + len(_WIDE.findall(text))
+    """Width in half-width units: a CJK character or full-width sign counts two.
+
+    Counted from the UTF-8 length (wide characters take three bytes, ASCII one), which is exact for
+    Chinese text and ASCII and off by half a unit for the rare two-byte character (é, ×) — close enough
+    for judging line widths, and far cheaper than asking unicodedata about every character.
+    """
+    return len(text) + (len(text.encode("utf-8")) - len(text)) // 2
 
 
 def has_cjk(text: str) -> bool:
@@ -151,7 +153,7 @@ def drop_page_furniture(lines: Sequence[Line], *, bare_numbers: bool = True) -> 
     kept = []
     for index, line in enumerate(lines):
         text = line.text.strip()
-        if _PAGE_NUMBER.match(text):
+        if len(text) <= 24 and _PAGE_NUMBER.match(text):
             continue
         if bare_numbers and index in last_of_page and _BARE_NUMBER.match(text) and len(pages) > 1:
             continue
@@ -171,16 +173,17 @@ def _last_content_line_per_page(lines: Sequence[Line]) -> set[int]:
 
 def wrap_width(texts: Iterable[str]) -> int | None:
     """The width a PDF wrapped its paragraphs at: the commonest width among long lines (None if no wrapping)."""
-    widths = [display_width(t.strip()) for t in texts if display_width(t.strip()) >= 40]
+    widths = [w for w in map(display_width, texts) if w >= 40]
     if len(widths) < 3:
         return None
-    high = [w for w in widths if w >= statistics.median(widths)]
+    median = statistics.median(widths)
+    high = [w for w in widths if w >= median]
     return max(Counter(high).most_common(1)[0][0], int(statistics.quantiles(widths, n=10)[-1]) - 2)
 
 
 def _continues(previous: str, following: str, width: int | None) -> bool:
     """Whether `following` continues the sentence `previous` was wrapped in."""
-    if width is None or not previous or not following:
+    if width is None or not previous or not following or 2 * len(previous) < width - 6:
         return False
     if previous.endswith(_SENTENCE_END) or _HEADING_START.match(following):
         return False

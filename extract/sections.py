@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
 
 from rapidfuzz import fuzz
 
@@ -22,6 +21,7 @@ from extract.template import Section, Template, all_templates
 FUZZY_HEADING_SCORE = 88.0
 _TOP_LEVEL = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.{0,40})$")
 _NUMERALS = "一二三四五六七八九十"
+_TOP_LEVEL_ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")  # "四、…": how section headings open
 
 
 @dataclass
@@ -32,41 +32,48 @@ class FoundHeading:
     exact: bool
 
 
-@cache
-def _heading_keys(section: Section) -> tuple[frozenset[str], frozenset[str], int]:
+HeadingSpec = tuple[Section, frozenset[str], frozenset[str], int]
+
+
+def _heading_keys(section: Section) -> HeadingSpec:
+    """(section, keys with ordinal, keys without, widest display width) of a section's heading and variants."""
     names = (section.heading, *section.variants)
     widest = max(display_width(n) for n in names)
-    return frozenset(label_key(n) for n in names), frozenset(label_key(n, ordinal=False) for n in names), widest
+    return (section, frozenset(label_key(n) for n in names), frozenset(label_key(n, ordinal=False) for n in names),
+            widest)
 
 
-def _match(paragraph: str, width: int, section: Section) -> bool | None:
+def _match(paragraph: str, width: int, keys: tuple[str, str], spec: HeadingSpec) -> bool | None:
     """True for the declared heading, False for a renumbered or slightly different one, None for no heading."""
-    full, cores, widest = _heading_keys(section)
+    _, full, cores, widest = spec
     if width > 2 * widest + 16:
         return None
-    key, core = label_key(paragraph), label_key(paragraph, ordinal=False)
+    key, core = keys
     if key in full:
         return True
     if core in cores and core != key:
         return False
-    if core != key and max(fuzz.ratio(core, c) for c in cores) >= FUZZY_HEADING_SCORE:
+    if _TOP_LEVEL_ORDINAL.match(paragraph) and max(fuzz.ratio(core, c) for c in cores) >= FUZZY_HEADING_SCORE:
         return False
     return None
 
 
 def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeading]:
     """Declared headings among the paragraphs: each section at most once, in template order."""
+    specs = [_heading_keys(section) for section in template.sections]
     found: list[FoundHeading] = []
     next_number = 1
-    longest = 2 * max(_heading_keys(s)[2] for s in template.sections) + 16
+    longest = 2 * max(spec[3] for spec in specs) + 16
     for index, paragraph in enumerate(paragraphs):
         if len(paragraph) > longest:
             continue
         width = display_width(paragraph)
-        for section in template.sections:
+        keys = (label_key(paragraph), label_key(paragraph, ordinal=False))
+        for spec in specs:
+            section = spec[0]
             if section.number < next_number:
                 continue
-            exact = _match(paragraph, width, section)
+            exact = _match(paragraph, width, keys, spec)
             if exact is None:
                 continue
             found.append(FoundHeading(index, section, paragraph.strip(), exact))
@@ -133,7 +140,7 @@ def _heading_warnings(found: list[FoundHeading], template: Template) -> list[dic
 def _split_legacy(paragraphs: list[str]) -> list[dict]:
     headings = _legacy_headings(paragraphs)
     texts = _texts(paragraphs, [h[0] for h in headings])
-    known = {core: section.key for t in all_templates() for section in t.sections for core in _heading_keys(section)[1]}
+    known = {core: section.key for t in all_templates() for section in t.sections for core in _heading_keys(section)[2]}
     return [
         {"number": number, "key": known.get(label_key(heading, ordinal=False), f"section_{number}"),
          "heading": heading, "text": text}

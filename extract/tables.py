@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from rapidfuzz import fuzz
 
@@ -63,6 +64,11 @@ class Item:
     source_row: int
     from_grid: bool = False
     column: int | None = None  # the cell's column in its grid (grids only)
+
+    @cached_property
+    def core(self) -> str:
+        """The label's key without its ordinal (read once the item is complete)."""
+        return label_key(self.text, ordinal=False)
 
 
 @dataclass
@@ -137,17 +143,18 @@ def items_from_grids(grids: list[Grid]) -> list[Item]:
     return items
 
 
-def _key_chars(text: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=65536)
+def _key_chars(text: str) -> tuple[tuple[int, str], ...]:
     """(position in text, key characters) for every character of a label that counts in its key."""
     norm = unicodedata.normalize("NFKC", text)
     if len(norm) == len(text):
-        return [(m.start(), m.group()) for m in _KEY_CHAR.finditer(norm)]
+        return tuple((m.start(), m.group()) for m in _KEY_CHAR.finditer(norm))
     out = []
     for pos, ch in enumerate(text):
         key = _NOT_KEY.sub("", unicodedata.normalize("NFKC", ch))
         if key:
             out.append((pos, key))
-    return out
+    return tuple(out)
 
 
 @dataclass
@@ -164,10 +171,14 @@ class Stream:
         for index, item in enumerate(self.items):
             if item.kind != "label":
                 continue
-            for pos, key in _key_chars(item.text):
-                parts.append(key)
-                self.owner.extend([index] * len(key))
-                self.raw_pos.extend([pos] * len(key))
+            chars = _key_chars(item.text)
+            key = "".join(k for _, k in chars)
+            parts.append(key)
+            self.owner.extend([index] * len(key))
+            if len(key) == len(chars):
+                self.raw_pos.extend(pos for pos, _ in chars)
+            else:
+                self.raw_pos.extend(pos for pos, k in chars for _ in k)
         self.keys = "".join(parts)
 
     def key_offset(self, item_index: int) -> int:
@@ -202,10 +213,6 @@ class Stream:
 # ---------------------------------------------------------------- regions
 
 
-def _item_core(item: Item) -> str:
-    return label_key(item.text, ordinal=False)
-
-
 _ANCHORS: dict[tuple[str, str], tuple[frozenset[str], tuple[str, ...], str]] = {}
 
 
@@ -235,7 +242,7 @@ def _anchor_hit(item: Item, anchors: tuple[frozenset[str], tuple[str, ...], str]
     if item.kind != "label":
         return False
     whole, prefixes, contained = anchors
-    core = _item_core(item)
+    core = item.core
     return core in whole or core.startswith(prefixes) or contained in core
 
 
@@ -271,7 +278,7 @@ def _region_end(items: list[Item], start: int, template: Template) -> int:
     """The last table ends at the next section heading (五 or 六), or at the end of the stream."""
     later = set().union(*(_section_cores(template, s.number) for s in template.sections if s.number >= 5))
     for index in range(start + 1, len(items)):
-        if items[index].kind == "label" and _item_core(items[index]) in later:
+        if items[index].kind == "label" and items[index].core in later:
             return index
     return len(items)
 
@@ -292,10 +299,13 @@ class RowMatch:
 
 def _row_keys(row: Label) -> tuple[list[str], list[str]]:
     """Keys to search exactly: with ordinal (official label and variants), then without ordinal."""
-    names = [row.label.split("/")[-1], *(v.split("/")[-1] for v in row.variants)]
-    full = [label_key(n) for n in names]
-    cores = [label_key(n, ordinal=False) for n in names]
-    return full, cores
+    return _label_keys(row.label, row.variants)
+
+
+@lru_cache(maxsize=4096)
+def _label_keys(label: str, variants: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    names = [label.split("/")[-1], *(v.split("/")[-1] for v in variants)]
+    return [label_key(n) for n in names], [label_key(n, ordinal=False) for n in names]
 
 
 def _occurrences(stream: Stream, row: Label) -> list[tuple[int, int]]:
@@ -313,43 +323,47 @@ def _occurrences(stream: Stream, row: Label) -> list[tuple[int, int]]:
 
 
 def _find_all(text: str, key: str) -> list[tuple[int, int]]:
-    if not key:
-        return []
-    return [(m.start(), m.start() + len(key)) for m in re.finditer(re.escape(key), text)]
+    found = []
+    start = text.find(key) if key else -1
+    while start != -1:
+        found.append((start, start + len(key)))
+        start = text.find(key, start + 1)
+    return found
 
 
 def _whole_item_matches(stream: Stream, core: str) -> list[tuple[int, int]]:
     """Short labels ("其他", "总计", "规章") match only a whole label cell, never part of a longer label."""
     out = []
     for index, item in enumerate(stream.items):
-        if item.kind == "label" and _item_core(item) == core:
+        if item.kind == "label" and item.core == core:
             end = stream.key_offset(index + 1)
             out.append((end - len(core), end))
     return out
 
 
 def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, int] | None]:
-    """One occurrence per row (or None) so that positions increase in template order, matching most rows."""
-    best: list[dict[tuple[int, int], tuple[int, tuple[int, int] | None, int]]] = []
+    """One occurrence per row (or None) so that positions increase in template order, matching most rows.
+
+    Longest increasing chain by dynamic programming over every occurrence (a few dozen per table); ties go
+    to the earliest rows and positions.
+    """
+    entries: list[tuple[int, int, int, tuple[int, int], int]] = []  # (end, chain length, row, occurrence, back)
     for row, occurrences in enumerate(candidates):
-        options: dict[tuple[int, int], tuple[int, tuple[int, int] | None, int]] = {}
+        new = []
         for occ in occurrences:
-            choice = (1, None, -1)
-            for prev_row in range(row):
-                for prev_occ, (count, _, _) in best[prev_row].items():
-                    if prev_occ[1] <= occ[0] and count + 1 > choice[0]:
-                        choice = (count + 1, prev_occ, prev_row)
-            options[occ] = choice
-        best.append(options)
+            length, back = 1, -1
+            for index, (end, count, _, _, _) in enumerate(entries):
+                if end <= occ[0] and count + 1 > length:
+                    length, back = count + 1, index
+            new.append((occ[1], length, row, occ, back))
+        entries.extend(new)
     chain: list[tuple[int, int] | None] = [None] * len(candidates)
-    ends = [(count, -occ[0], row, occ) for row, opts in enumerate(best) for occ, (count, _, _) in opts.items()]
-    if not ends:
+    if not entries:
         return chain
-    _, _, row, occ = max(ends)
-    while row >= 0 and occ is not None:
+    index = max(range(len(entries)), key=lambda k: (entries[k][1], -entries[k][3][0], entries[k][2]))
+    while index >= 0:
+        _, _, row, occ, index = entries[index]
         chain[row] = occ
-        _, prev_occ, prev_row = best[row][occ]
-        row, occ = prev_row, prev_occ
     return chain
 
 
