@@ -8,11 +8,13 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from archive.load import Loader, load
 from archive.schema import TABLES, label_rows, wide_tables
 from archive.synthetic import make_record
 from extract.template import load_template
+from govreports.commands.archive import load as load_command
 from tests.archive.corpus import corpus, write_jsonl
 
 
@@ -238,3 +240,13 @@ def test_a_legacy_report_keeps_its_text_without_cells(archive_db):
     assert query(archive_db, "SELECT n_cells, text_chars > 100, format FROM reports WHERE body = '郑州市人民政府'") == [
         (0, 1, "pdf")
     ]
+
+
+def test_the_load_command_reports_what_it_wrote(tmp_path, records_file):
+    db = tmp_path / "cli.db"
+    runner = CliRunner()
+    first = runner.invoke(load_command, [str(records_file), "--db", str(db)])
+    second = runner.invoke(load_command, [str(records_file), "--db", str(db)])
+    assert first.exit_code == second.exit_code == 0, first.output
+    assert json.loads(first.stdout.strip().splitlines()[-1])["written"] == len(corpus())
+    assert json.loads(second.stdout.strip().splitlines()[-1])["unchanged"] == len(corpus())
