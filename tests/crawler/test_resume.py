@@ -127,3 +127,28 @@ def test_every_warc_file_reads_to_its_end_and_every_capture_points_at_its_record
     for url, warc_file, offset in db.execute("SELECT url, warc_file, warc_offset FROM captures "
                                              "WHERE warc_file IS NOT NULL"):
         assert starts[(warc_file, offset)] == url
+
+
+def test_a_clean_pause_keeps_the_jobdir_and_the_same_command_continues_from_it(tmp_path, killed_and_resumed):
+    reference = killed_and_resumed[0]
+    out = tmp_path / "paused"
+    with serve_portal(huge_size=3 * MAXSIZE) as portal:
+        settle_flaky_pages(portal.base_url)
+        process = subprocess.Popen(command(portal.base_url, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True)
+        deadline = time.monotonic() + 120
+        while sum(portal.hits.values()) < 12 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)  # Ctrl-C once: Scrapy's graceful shutdown
+        _, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stderr[-3000:]
+        paused = sum(captures(out).values())
+        continued = subprocess.run(command(portal.base_url, out), capture_output=True, text=True, timeout=300)
+        assert continued.returncode == 0, continued.stderr[-3000:]
+    db = sqlite3.connect(out / "captures.db")
+    first = json.loads(db.execute("SELECT stats FROM runs WHERE id = 1").fetchone()[0])
+    assert first["finish_reason"] == "shutdown" and 0 < paused < sum(captures(reference).values())
+    event = json.loads(db.execute("SELECT data FROM events WHERE kind = 'run_resumed'").fetchone()[0])
+    assert event == {"resumes": [1], "jobdir_kept": True}
+    assert "Resuming crawl" in continued.stderr  # Scrapy read its queue back from the JOBDIR
+    assert captures(out) == captures(reference) and max(captures(out).values()) == 1
