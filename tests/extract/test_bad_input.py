@@ -4,6 +4,7 @@ nothing is invented, and a batch with bad files in it still reads the good ones.
 import io
 import json
 import random
+import struct
 import zipfile
 
 import olefile
@@ -68,6 +69,14 @@ def _zip(parts: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def _understated_bomb() -> bytes:
+    """A DOCX whose directory claims its 30 MB document is 1 kB: it slips past the size check and must
+    still not inflate (zipfile stops at the declared size and fails the CRC)."""
+    size = 30 * 1024 * 1024
+    data = _zip({"[Content_Types].xml": CONTENT_TYPES.encode(), "word/document.xml": b" " * size})
+    return data.replace(struct.pack("<I", size), struct.pack("<I", 1024))
+
+
 def _password_doc(doc: bytes, tmp_path) -> bytes:
     path = tmp_path / "locked.bin"
     path.write_bytes(doc)
@@ -91,6 +100,7 @@ def _bad_corpus(made: dict[str, bytes], tmp_path) -> dict[str, tuple[bytes, str]
             _zip({"[Content_Types].xml": CONTENT_TYPES.encode(), "word/document.xml": b" " * (40 * 1024 * 1024)}),
             "zip_bomb",
         ),
+        "understated_bomb_docx": (_understated_bomb(), "docx_corrupt"),
         "truncated_docx": (docx[: len(docx) // 2], "zip_corrupt"),
         "corrupt_docx": (
             _zip({"[Content_Types].xml": CONTENT_TYPES.encode(), "word/document.xml": b"<w:document"}),
