@@ -47,6 +47,9 @@ XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 def read_html(data: bytes, limits: Limits | None = None, declared_charset: str | None = None) -> Document:
     """Read an HTML page (bytes in any encoding; `declared_charset` from the HTTP header if known)."""
+    limits = limits or Limits()
+    if len(data) > limits.max_file_bytes:
+        raise ReadError("too_large", f"HTML: {len(data)} bytes, over the limit of {limits.max_file_bytes}")
     decoded = decode(data, declared_charset)
     text = XML_DECLARATION.sub("", decoded.text)
     _refuse_non_reports(text)
