@@ -165,19 +165,33 @@ def _from_metadata(metadata: dict) -> list[dict]:
 
 
 @cache
-def _name_candidates(name: str) -> tuple[list[Division], list[Division]]:
-    """Divisions named in full at the start of the name, and those whose name ends with the name's start."""
-    full, partial = [], []
+def _alias_index() -> tuple[dict[str, list[Division]], dict[str, list[Division]]]:
+    """Every alias, and every zone-like tail of an alias ("城乡一体化示范区" of 焦作城乡一体化示范区), to divisions."""
+    full: dict[str, list[Division]] = {}
+    tails: dict[str, list[Division]] = {}
     for division in divisions():
-        matched = [a for a in division.aliases if name.startswith(a)]
-        if matched:
-            full.append((max(len(a) for a in matched), division))
-            continue
-        suffixes = (alias[i:] for alias in division.aliases for i in range(1, len(alias) - 3))
-        if any(name.startswith(s) and any(w in s for w in _ZONE_WORDS) for s in suffixes):
-            partial.append(division)
-    longest = max((length for length, _ in full), default=0)
-    return [d for length, d in full if length == longest], partial
+        for alias in division.aliases:
+            full.setdefault(alias, []).append(division)
+            for i in range(1, len(alias) - 3):
+                tail = alias[i:]
+                if any(w in tail for w in _ZONE_WORDS) and division not in tails.get(tail, []):
+                    tails.setdefault(tail, []).append(division)
+    return full, tails
+
+
+@cache
+def _name_candidates(name: str) -> tuple[list[Division], list[Division]]:
+    """Divisions named in full at the start of the name (the longest such names), and otherwise those whose
+    name ends with the name's start."""
+    full_index, tail_index = _alias_index()
+    prefixes = [name[:k] for k in range(len(name), 1, -1)]
+    for prefix in prefixes:
+        if prefix in full_index:
+            return list(full_index[prefix]), []
+    partial: list[Division] = []
+    for prefix in prefixes:
+        partial += [d for d in tail_index.get(prefix, []) if d not in partial]
+    return [], partial
 
 
 def qualified_name(name: str, division: Division) -> str:
@@ -204,10 +218,12 @@ def resolve(name: str | None, text: str = "", metadata: dict | None = None, titl
     candidates: list[Division] = []
 
     full, partial = _name_candidates(name_norm)
-    flat_text = "" if full else _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
-    if full:
+    flat_text = "" if len(full) == 1 else _SPACE.sub("", unicodedata.normalize("NFKC", text or ""))
+    if len(full) == 1:
         chosen = full[0]
         evidence.append(_evidence("name", name_norm, chosen))
+    elif full:  # the same name in several places (鼓楼区 is in four provinces): only the context can tell
+        candidates = full
     elif partial:
         in_text = [d for d in partial if any(_mentions(flat_text, a) for a in d.aliases)]
         if len(in_text) == 1:
