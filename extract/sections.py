@@ -65,8 +65,8 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
     next_number = 1
     longest = 2 * max(spec[3] for spec in specs) + 16
     for index, paragraph in enumerate(paragraphs):
-        if len(paragraph) > longest:
-            continue
+        if len(paragraph) > longest or not _TOP_LEVEL_ORDINAL.match(paragraph):
+            continue  # every declared heading opens with its number ("四、"), renumbered ones too
         width = display_width(paragraph)
         keys = (label_key(paragraph), label_key(paragraph, ordinal=False))
         for spec in specs:

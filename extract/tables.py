@@ -38,7 +38,7 @@ from rapidfuzz import fuzz
 from extract.document import Document, Grid, Line
 from extract.normalize import CJK, clean_label, drop_page_furniture, find_in_order, label_key
 from extract.template import TABLE_NAMES, Block, Label, Table, Template
-from extract.values import is_value, parse_value
+from extract.values import Value, is_value, parse_value
 
 FUZZY_MIN_SCORE = 80.0  # rapidfuzz partial ratio (0-100) below which a label is not taken as a row's label
 CERTAIN_SCORE = 92.0  # a fuzzy label match at or above this is not flagged uncertain
@@ -165,10 +165,12 @@ class Stream:
     keys: str = ""
     owner: list[int] = field(default_factory=list)  # key char -> item index
     raw_pos: list[int] = field(default_factory=list)  # key char -> char index in the item's text
+    starts: list[int] = field(default_factory=list)  # item index -> its first key char (or the next item's)
 
     def __post_init__(self) -> None:
         parts: list[str] = []
         for index, item in enumerate(self.items):
+            self.starts.append(len(self.owner))
             if item.kind != "label":
                 continue
             chars = _key_chars(item.text)
@@ -180,13 +182,11 @@ class Stream:
             else:
                 self.raw_pos.extend(pos for pos, k in chars for _ in k)
         self.keys = "".join(parts)
+        self.starts.append(len(self.owner))
 
     def key_offset(self, item_index: int) -> int:
         """The first key char at or after an item."""
-        for offset, owner in enumerate(self.owner):
-            if owner >= item_index:
-                return offset
-        return len(self.keys)
+        return self.starts[min(item_index, len(self.items))]
 
     def raw_label(self, positions: list[int]) -> str:
         """The label text as written at these key positions, with its leading ordinal and brackets."""
@@ -412,11 +412,8 @@ def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
 # ---------------------------------------------------------------- values
 
 
-def _cell(table: Table, block: Block, row: Label, col: Label, item: Item, method: str, **extra) -> dict | None:
-    value_type = col.value_type or row.value_type or block.value_type
-    value = parse_value(item.text, value_type)
-    if value.number is None:
-        return None
+def _cell(table: Table, block: Block, row: Label, col: Label, item: Item, value: Value, method: str,
+          label_raw: str, col_raw: str | None, uncertain: bool) -> dict:
     cell = {
         "table": table.name,
         "row": row.label,
@@ -424,36 +421,33 @@ def _cell(table: Table, block: Block, row: Label, col: Label, item: Item, method
         "value": value.number,
         "row_key": row.key,
         "col_key": col.key,
-        "label_raw": extra.get("label_raw", ""),
-        "col_raw": extra.get("col_raw"),
+        "label_raw": label_raw,
+        "col_raw": col_raw,
         "page": item.page,
         "method": method,
-        "uncertain": bool(extra.get("uncertain", False)),
+        "uncertain": uncertain,
     }
     if value.unit:
         cell["unit_raw"] = value.unit
     return cell
 
 
-def _value_warnings(table: Table, block: Block, row: Label, values: list[Item]) -> list[dict]:
-    warnings = []
-    for col, item in zip(block.cols, values, strict=False):
-        value = parse_value(item.text, col.value_type or row.value_type or block.value_type)
-        common = {"table": table.name, "row": row.label, "col": col.label, "raw": item.text, "page": item.page}
-        if value.number is None:
-            warnings.append({"code": "cell_blank", "reason": value.absent_reason, **common,
-                             "message": f"{row.label} / {col.label}: written as {item.text!r}, kept absent"})
-        elif value.unit in MONEY_UNITS and value.unit != block.unit:
-            warnings.append({"code": "unit_in_cell", "unit": value.unit, "declared_unit": block.unit, **common,
-                             "message": f"{row.label} / {col.label}: {item.text} carries its own unit "
-                                        f"(declared: {block.unit or 'none'}); the number is kept as written"})
-        elif value.not_integer:
-            warnings.append({"code": "not_integer", **common,
-                             "message": f"{row.label} / {col.label}: {item.text} is not a whole number"})
-        elif isinstance(value.number, int) and value.number < 0 and (col.value_type != "signed_integer"):
-            warnings.append({"code": "negative_value", **common,
-                             "message": f"{row.label} / {col.label}: negative count {item.text}"})
-    return warnings
+def _value_warning(table: Table, block: Block, row: Label, col: Label, item: Item, value: Value) -> dict | None:
+    """What is odd about a value cell, if anything: blank, money in another unit, a fraction, a negative count."""
+    if value.number is None:
+        code, detail = "cell_blank", {"reason": value.absent_reason}
+        message = f"written as {item.text!r}, kept absent"
+    elif value.unit in MONEY_UNITS and value.unit != block.unit:
+        code, detail = "unit_in_cell", {"unit": value.unit, "declared_unit": block.unit}
+        message = f"{item.text} carries its own unit (declared: {block.unit or 'none'}); the number is kept as written"
+    elif value.not_integer:
+        code, detail, message = "not_integer", {}, f"{item.text} is not a whole number"
+    elif isinstance(value.number, int) and value.number < 0 and col.value_type != "signed_integer":
+        code, detail, message = "negative_value", {}, f"negative count {item.text}"
+    else:
+        return None
+    return {"code": code, **detail, "table": table.name, "row": row.label, "col": col.label, "raw": item.text,
+            "page": item.page, "message": f"{row.label} / {col.label}: {message}"}
 
 
 def _header_col_raw(stream: Stream, block: Block, low: int, high: int) -> dict[str, str]:
@@ -484,20 +478,23 @@ def assign_rows(stream: Stream, table: Table, matches: list[RowMatch | None], re
     items = stream.items
     found = [(i, m) for i, m in enumerate(matches) if m is not None]
     rows = [(block, row) for block in table.blocks for row in block.rows]
+    headers: dict[str, dict[str, str]] = {}
     for position, (index, match) in enumerate(found):
         stop = found[position + 1][1].item if position + 1 < len(found) else region_end
         values = _values_between(items, match.item, stop)
         next_index = found[position + 1][0] if position + 1 < len(found) else len(rows)
         skipped = rows[index + 1 : next_index]
-        _assign_row(stream, table, match, values, skipped, method, result)
+        if match.block.key not in headers:  # the header above the block's first row found
+            headers[match.block.key] = _header_col_raw(stream, match.block, max(0, match.key_start - 400),
+                                                       match.key_start)
+        _assign_row(stream, table, match, values, skipped, headers[match.block.key], method, result)
 
 
-def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int], skipped: list, method: str,
-                result: ParsedTables) -> None:
+def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int], skipped: list,
+                header: dict[str, str], method: str, result: ParsedTables) -> None:
     items = stream.items
     n = len(match.block.cols)
     uncertain = match.score < CERTAIN_SCORE
-    header = _header_col_raw(stream, match.block, max(0, match.key_start - 400), match.key_start)
     if len(values) < n:
         result.warnings.append(_incomplete(table, match.row, [items[v].text for v in values], n))
         return
@@ -556,14 +553,16 @@ def _header_columns(stream: Stream, match: RowMatch) -> dict[str, int] | None:
 
 def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[int], label_raw: str,
           header: dict[str, str], uncertain: bool, method: str, result: ParsedTables) -> None:
-    items = stream.items
-    value_items = [items[v] for v in values]
-    for col, item in zip(block.cols, value_items, strict=True):
-        cell = _cell(table, block, row, col, item, method, label_raw=label_raw, col_raw=header.get(col.key),
-                     uncertain=uncertain)
-        if cell is not None:
-            result.cells.append(cell)
-    result.warnings.extend(_value_warnings(table, block, row, value_items))
+    for col, index in zip(block.cols, values, strict=True):
+        item = stream.items[index]
+        value = parse_value(item.text, col.value_type or row.value_type or block.value_type)
+        if value.number is not None:
+            result.cells.append(_cell(table, block, row, col, item, value, method, label_raw, header.get(col.key),
+                                      uncertain))
+        if value.number is None or value.unit or value.not_integer or (value.number or 0) < 0:
+            warning = _value_warning(table, block, row, col, item, value)
+            if warning:
+                result.warnings.append(warning)
 
 
 def _incomplete(table: Table, row: Label, found: list[str], n: int) -> dict:
