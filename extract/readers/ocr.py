@@ -7,16 +7,18 @@ reads table digits far better but costs about five times as long. Their errors a
 they agree the value is very likely right, and where they differ the template's identities decide
 (extract/ocr_arbitrate.py). Each engine yields its own `Document`; the parser reads each one.
 
-What happens to a page before OCR (both engines): grayscale, deskew by the table's ruling lines, then the
-ruling lines themselves are erased. Grid lines are what makes Tesseract hallucinate `|`, `[` and whole
-rows of noise; without them `--psm 6` (one uniform block of text) keeps every table row on one line with
-its label, where `--psm 4` (a single column of variable sizes) splits the table into label and number
-columns (measured on generated scans: psm 6 kept 24 of 25 rows of table 三, psm 4 none).
+What happens to a page before OCR (both engines): grayscale; deskewed by the slope of the table's ruling
+lines when it exceeds 0.3°; the ruling lines themselves and specks of dust erased. Grid lines are what makes
+Tesseract hallucinate `|`, `[` and whole rows of noise (on a generated page of table 三 with its lines,
+`--psm 4` read almost no row whole; with the lines erased `--psm 6` read 24 of 25). On erased pages
+`--psm 6` (one uniform block of text) and `--psm 4` (one column of text of variable sizes) score close
+(`bench/ocr.py --psm`, see the README); 6 is used because it keeps each row's label on the row's line.
 
-Lines. Tesseract writes lines itself. RapidOCR returns boxes; lines are rebuilt by grouping boxes whose
-vertical centres lie within a fraction of the text height, then sorting each line by x. A wrapped label
-stays on its own lines and the row's numbers on theirs, which is the PDF-text shape the parser already
-joins. Digit misreads are mended in table context only: in the run of number-like tokens that ends a line.
+Lines. Tesseract's come from its TSV word boxes (its text output glues numbers of neighbouring columns);
+RapidOCR's are rebuilt from its boxes by grouping boxes whose vertical centres lie within a fraction of
+the text height, then sorting each line by x. A wrapped label stays on its own lines and the row's numbers
+on theirs, which is the PDF-text shape the parser already joins. Digit misreads are mended in table
+context only: in the run of number-like tokens that ends a line.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ from extract.limits import Limits
 ENGINES = ("rapidocr", "tesseract")  # most trusted first: RapidOCR misreads fewer table digits
 DEFAULT_DPI = 200
 DEFAULT_MAX_OCR_PAGES = 60
+MAX_SPECK_PIXELS = 2  # a decimal point at 9 pt and 150 dpi still covers about 6 pixels
+MIN_DESKEW_DEGREES = 0.3  # below this a row drifts a few pixels across a table; rotating would only blur
 TESSERACT_PSM = 6
 TESSERACT_TIMEOUT = 120
 TESSERACT_LANG = "chi_sim"
@@ -166,14 +170,23 @@ def prepare(image: Image.Image) -> Page:
     gray = np.asarray(image.convert("L"))
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
     angle = _skew_angle(_ruling(ink, horizontal=True))
-    if abs(angle) > 0.05:
+    if abs(angle) > MIN_DESKEW_DEGREES:
         gray = _rotate(gray, angle)
         ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 15, 10)
     horizontal = _ruling(ink, horizontal=True)
     verticals = _grid_verticals(_ruling(ink, horizontal=False), horizontal)
     cleaned = gray.copy()
     cleaned[cv2.dilate(horizontal | verticals, np.ones((3, 3), np.uint8)) > 0] = 255
+    cleaned[_specks(ink)] = 255
     return Page(cleaned, verticals > 0)
+
+
+def _specks(ink: np.ndarray) -> np.ndarray:
+    """Dust: blobs of ink too small to be a stroke or a decimal point, which engines read as stray dots."""
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    small = stats[:, cv2.CC_STAT_AREA] <= MAX_SPECK_PIXELS
+    small[0] = False
+    return small[labels]
 
 
 def _ruling(ink: np.ndarray, *, horizontal: bool) -> np.ndarray:
@@ -194,14 +207,22 @@ def _grid_verticals(vertical: np.ndarray, horizontal: np.ndarray) -> np.ndarray:
     return np.where(np.isin(labels, touching), 255, 0).astype(np.uint8)
 
 
-def _skew_angle(horizontal_rules: np.ndarray) -> float:
-    """The median angle in degrees of the page's long horizontal lines (0 when there are none)."""
+def _skew_angle(horizontal_rules: np.ndarray, most: int = 20) -> float:
+    """The median angle in degrees of the page's long horizontal lines (0 when there are none).
+
+    Each long line (a connected run of rule pixels at least a sixth of the page wide) gets a least-squares
+    slope; a Hough transform found the same angles but cost seconds a page.
+    """
     width = horizontal_rules.shape[1]
-    segments = cv2.HoughLinesP(horizontal_rules, 1, np.pi / 1800, threshold=width // 8, minLineLength=width // 6,
-                               maxLineGap=10)
-    if segments is None:
-        return 0.0
-    angles = [np.degrees(np.arctan2(y2 - y1, x2 - x1)) for x1, y1, x2, y2 in segments.reshape(-1, 4)]
+    joined = cv2.dilate(horizontal_rules, np.ones((3, 3), np.uint8))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(joined)
+    long_ones = [i for i in range(1, count) if stats[i, cv2.CC_STAT_WIDTH] >= width // 6]
+    long_ones = sorted(long_ones, key=lambda i: -stats[i, cv2.CC_STAT_WIDTH])[:most]
+    angles = []
+    for i in long_ones:
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        ys, xs = np.nonzero(labels[y : y + h, x : x + w] == i)
+        angles.append(float(np.degrees(np.arctan(np.polyfit(xs, ys, 1)[0]))))
     angles = [a for a in angles if abs(a) < 5]
     return float(np.median(angles)) if angles else 0.0
 
@@ -327,10 +348,14 @@ def mend_table_digits(line: str) -> str:
     run = tokens[start:]
     if not run or not any(ch.isdigit() for token in run for ch in token):
         return line
-    mended = [token.strip(_STRIP).rstrip(".").translate(DIGIT_MISREADS) for token in run]
-    if not all(_NUMBER.match(token) for token in mended):
-        return line
+    mended = [_mend(token) for token in run]
     return " ".join(tokens[:start] + mended)
+
+
+def _mend(token: str) -> str:
+    """A number-like token with stray marks dropped and misread characters mapped; unchanged if still no number."""
+    mended = token.strip(_STRIP).strip(".").rstrip("+-").translate(DIGIT_MISREADS)
+    return mended if _NUMBER.match(mended) else token
 
 
 def _number_like(token: str) -> bool:
