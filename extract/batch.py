@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from extract.detect import OFFICE_SHEET_TYPES, OFFICE_WORD_TYPES, XLSX, detect
+from extract.document import Document
 from extract.errors import ReadError
 from extract.limits import Limits
 from extract.model import error_record, source_of
@@ -30,21 +31,30 @@ def _office_paths(paths: list[str], limits: Limits) -> list[str]:
     return office
 
 
+def convert_office(paths: list[str], limits: Limits) -> dict[str, Document | ReadError]:
+    """The office files among `paths` (judged by content), converted by LibreOffice in batches."""
+    office = _office_paths(paths, limits)
+    if not office:
+        return {}
+    from extract.readers.office import convert_batch
+
+    return convert_batch(office, limits)
+
+
+def extract_one(path: str, converted: dict[str, Document | ReadError], limits: Limits) -> dict:
+    """The record of one file, using its batch conversion when it was an office file."""
+    outcome = converted.get(path)
+    if outcome is None:
+        return extract_path(path, limits)
+    data = Path(path).read_bytes()
+    if isinstance(outcome, ReadError):
+        return error_record(source_of(data, detect(data), path=path), [outcome.as_dict()])
+    return extract_bytes(data, {"path": path}, limits, document=outcome)
+
+
 def extract_paths(paths: list[str], limits: Limits | None = None) -> Iterator[dict]:
     """One record per path, in order; office files converted together first."""
     limits = limits or Limits.from_env()
-    office = _office_paths(paths, limits)
-    converted: dict = {}
-    if office:
-        from extract.readers.office import convert_batch
-
-        converted = convert_batch(office, limits)
+    converted = convert_office(paths, limits)
     for path in paths:
-        outcome = converted.get(path)
-        if outcome is None:
-            yield extract_path(path, limits)
-        elif isinstance(outcome, ReadError):
-            data = Path(path).read_bytes()
-            yield error_record(source_of(data, detect(data), path=path), [outcome.as_dict()])
-        else:
-            yield extract_bytes(Path(path).read_bytes(), {"path": path}, limits, document=outcome)
+        yield extract_one(path, converted, limits)

@@ -13,12 +13,15 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+from extract.batch import convert_office, extract_one
+from extract.document import Document
+from extract.errors import ReadError
 from extract.limits import Limits
 from extract.model import error_record, record
-from extract.pipeline import extract_path
 from vocab.titles import issuing_body, report_year
 
 CONTEXT = ("page_url", "listing_title", "published", "portal")
+CHUNK = 50  # reports per LibreOffice batch
 
 
 def read_index(raw_dir: str | Path) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -72,8 +75,10 @@ def _summary(rec: dict, chosen: bool) -> dict:
             "errors": rec["errors"]}
 
 
-def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = None) -> dict:
-    """The record of one report of the raw store, from its richest representation."""
+def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = None,
+                   converted: dict[str, Document | ReadError] | None = None) -> dict:
+    """The record of one report of the raw store, from its richest representation (`converted`: office files
+    of the store already converted in a batch)."""
     raw_dir = Path(raw_dir)
     context = {
         "page_url": entry.get("page_url"),
@@ -88,7 +93,11 @@ def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = Non
                             **context)
     records = []
     for rep in reps:
-        rec = extract_path(raw_dir / rep["path"], limits)
+        if Path(rep["path"]).is_absolute() or ".." in Path(rep["path"]).parts:
+            message = f"the stored path {rep['path']!r} points outside the raw store"
+            records.append(error_record({"path": rep["path"]}, [{"code": "bad_index_line", "message": message}]))
+            continue
+        rec = extract_one(str(raw_dir / rep["path"]), converted or {}, limits or Limits.from_env())
         rec["source"] = {"url": rep.get("url"), "path": rep["path"], **{k: v for k, v in rec["source"].items()
                                                                          if k != "path"}}
         records.append(rec)
@@ -106,10 +115,28 @@ def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = Non
     return record(**fields, **context)
 
 
-def extract_raw(raw_dir: str | Path, limits: Limits | None = None) -> Iterator[dict]:
-    """One record per report of <raw_dir>/reports.jsonl (a bad line becomes a record with `errors`)."""
-    for number, entry, problem in read_index(raw_dir):
+def extract_raw(raw_dir: str | Path, limits: Limits | None = None, chunk: int = CHUNK) -> Iterator[dict]:
+    """One record per report of <raw_dir>/reports.jsonl (a bad line becomes a record with `errors`).
+
+    Reports are taken `chunk` at a time so that the office files of a chunk are converted in one
+    LibreOffice batch, without holding a whole store's converted documents in memory.
+    """
+    limits = limits or Limits.from_env()
+    pending: list[tuple[int, dict | None, str | None]] = []
+    for line in read_index(raw_dir):
+        pending.append(line)
+        if len(pending) >= chunk:
+            yield from _extract_chunk(Path(raw_dir), pending, limits)
+            pending = []
+    yield from _extract_chunk(Path(raw_dir), pending, limits)
+
+
+def _extract_chunk(raw_dir: Path, pending: list[tuple[int, dict | None, str | None]], limits: Limits) -> Iterator[dict]:
+    paths = [str(raw_dir / rep["path"]) for _, entry, _ in pending if entry for rep in representations(entry)
+             if not Path(rep["path"]).is_absolute() and ".." not in Path(rep["path"]).parts]
+    converted = convert_office(paths, limits)
+    for number, entry, problem in pending:
         if entry is None:
             yield error_record({"path": f"reports.jsonl:{number}"}, [{"code": "bad_index_line", "message": problem}])
             continue
-        yield extract_report(raw_dir, entry, limits)
+        yield extract_report(raw_dir, entry, limits, converted)

@@ -119,3 +119,20 @@ def test_raw_needs_a_crawl_directory(tmp_path):
     result = CliRunner().invoke(cli, ["extract", "--raw", str(tmp_path)])
     assert result.exit_code == 2
     assert "reports.jsonl" in result.output
+
+
+def test_a_stored_path_outside_the_raw_store_is_an_error_not_a_read(tmp_path):
+    raw = tmp_path / "out"
+    raw.mkdir()
+    (tmp_path / "secret.txt").write_text("不应被读取", encoding="utf-8")
+    entry = {"page_url": "http://portal.example/x.html", "title": "某局2023年政府信息公开工作年度报告",
+             "published": "2024-01-02", "portal": "p", "page": None, "inline": False,
+             "attachments": [{"url": "http://portal.example/x.txt", "path": "../secret.txt"},
+                             store(raw, SAMPLES[0], "a.txt")]}
+    (raw / "reports.jsonl").write_text(json.dumps(entry, ensure_ascii=False) + "\n", encoding="utf-8")
+    result, records = run("--raw", str(raw))
+    assert result.exit_code == 0
+    report = records[0]
+    assert [r["chosen"] for r in report["representations"]] == [False, True]
+    assert "outside the raw store" in report["representations"][0]["errors"][0]["message"]
+    assert len(report["cells"]) == 200
