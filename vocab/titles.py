@@ -23,7 +23,7 @@ _CHINESE_YEAR = re.compile(r"([一二〇○零Ｏ][〇○零一二三四五六�
 
 # "…政府信息公开工作年度报告", "…政府信息公开年度报告", "…政府信息公开年报", "…政务公开工作年度报告"
 _REPORT_WORDS = re.compile(
-    r"(?:(?<!人民)政府|政务)?信息公开(?:工作)?(?:的)?(?:年度报告|年度工作报告|年报|工作报告)"
+    r"(?:(?:(?<!人民)政府|政务)?信息公开|政务公开)(?:工作)?(?:的)?(?:年度报告|年度工作报告|年报|工作报告)"
 )
 _YEAR_WORDS = re.compile(
     r"(?:(?<!\d)(?:19|20)\d{2}|[一二〇○零Ｏ][〇○零一二三四五六七八九Ｏ]{3})\s*年度?"
@@ -86,6 +86,7 @@ def issuing_body(title: str) -> str | None:
     text = _EMPTY_BRACKETS.sub(" ", _YEAR_WORDS.sub(" ", text))
     parts = [part.strip(" 　:：-—_|·、，,") for part in text.split()]
     body = "".join(part for part in parts if part)
+    body = re.sub(r"(?:关于|的)$", "", body)
     return body or None
 
 
@@ -101,7 +102,7 @@ def is_annual_report_title(title: str) -> tuple[bool, str]:
         return False, "empty title"
     if "信息公开" not in text and "政务公开" not in text:
         return False, "no 政府信息公开 in the title (e.g. a company 年报)"
-    if not re.search(r"年度报告|年报|年度工作报告", text):
+    if not re.search(r"年度报告|年报|年度工作报告", text) and not ("年度" in text and "工作报告" in text):
         return False, "no 年度报告/年报 in the title"
     for word, reason in _LOOKALIKES:
         if word in text:
