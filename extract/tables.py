@@ -412,7 +412,7 @@ def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
 # ---------------------------------------------------------------- values
 
 
-def _cell(table: Table, block: Block, row: Label, col: Label, item: Item, value: Value, method: str,
+def _cell(table: Table, row: Label, col: Label, item: Item, value: Value, method: str,
           label_raw: str, col_raw: str | None, uncertain: bool) -> dict:
     cell = {
         "table": table.name,
@@ -557,8 +557,7 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
         item = stream.items[index]
         value = parse_value(item.text, col.value_type or row.value_type or block.value_type)
         if value.number is not None:
-            result.cells.append(_cell(table, block, row, col, item, value, method, label_raw, header.get(col.key),
-                                      uncertain))
+            result.cells.append(_cell(table, row, col, item, value, method, label_raw, header.get(col.key), uncertain))
         if value.number is None or value.unit or value.not_integer or (value.number or 0) < 0:
             warning = _value_warning(table, block, row, col, item, value)
             if warning:
