@@ -118,44 +118,47 @@ def _confirm_ocr_cells(cells: list[dict], checks: list[dict]) -> None:
             cell["uncertain"] = False
 
 
+def _choose_template(doc: Document, text: str) -> tuple[str, Template | None]:
+    """The template by content; by trial parsing when the layout split every detect string."""
+    all_text = text + "\n" + _grid_text(doc)
+    template_id, template, _ = detect_template(all_text)
+    if template is None and has_statistics_tables(all_text):
+        template = _template_by_parsing(doc)
+        template_id = template.id if template else template_id
+    return template_id, template
+
+
+def _statistics(doc: Document, template: Template, overview: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """Cells, checks and the warnings about them."""
+    cells, table_warnings = _parse_cells(doc, template)
+    checks, check_warnings = checks_module.evaluate(template, cells)
+    if doc.ocr and not getattr(doc, "readings", None):
+        _confirm_ocr_cells(cells, checks)
+    soft = checks_module.narrative_warnings(template, cells, overview)
+    return cells, checks, table_warnings + check_warnings + soft
+
+
 def extract_document(doc: Document, source: dict) -> dict:
     """The report-model record of a document a reader produced."""
     paras = paragraphs(drop_page_furniture(doc.lines))
     text = "\n".join(paras)
     title = find_title(paras, doc.title)
     body = issuing_body(title) if title else None
-    template_id, template, _ = detect_template(text + "\n" + _grid_text(doc))
-    if template is None and has_statistics_tables(text + _grid_text(doc)):
-        template = _template_by_parsing(doc)
-        template_id = template.id if template else template_id
+    template_id, template = _choose_template(doc, text)
     sections, warnings = split_sections(paras, template)
+    warnings = [{"code": "reader", "message": message} for message in doc.warnings] + warnings
+    if not text.strip() and not doc.tables:
+        warnings.append({"code": "no_text", "message": "the document has no text"})
     cells: list[dict] = []
     checks: list[dict] = []
     if template is not None:
-        cells, table_warnings = _parse_cells(doc, template)
-        checks, check_warnings = checks_module.evaluate(template, cells)
         overview = next((s["text"] for s in sections if s["number"] == 1), "")
-        if doc.ocr and not getattr(doc, "readings", None):
-            _confirm_ocr_cells(cells, checks)
-        warnings += table_warnings + check_warnings + checks_module.narrative_warnings(template, cells, overview)
-    reader_warnings = [{"code": "reader", "message": message} for message in doc.warnings]
-    if not text.strip() and not doc.tables:
-        reader_warnings.append({"code": "no_text", "message": "the document has no text"})
+        cells, checks, table_warnings = _statistics(doc, template, overview)
+        warnings += table_warnings
     return record(
-        source=source,
-        title=title,
-        body=body,
-        year=report_year(title) if title else None,
-        template=template_id,
-        scope=detect_scope(text, body),
-        method=doc.method,
-        ocr=doc.ocr,
-        pages=doc.pages,
-        text=text,
-        sections=sections,
-        cells=cells,
-        checks=checks,
-        warnings=reader_warnings + warnings,
+        source=source, title=title, body=body, year=report_year(title) if title else None,
+        template=template_id, scope=detect_scope(text, body), method=doc.method, ocr=doc.ocr, pages=doc.pages,
+        text=text, sections=sections, cells=cells, checks=checks, warnings=warnings,
     )
 
 
