@@ -68,7 +68,12 @@ class Report:
         value = self.values[key]
         if isinstance(value, Decimal):
             return str(value)
-        return f"{value:,}" if self.thousands else str(value)
+        sign = "+" if value > 0 and key in self.signed else ""  # 2019's 本年增/减 is written "+12"
+        return sign + (f"{value:,}" if self.thousands else str(value))
+
+    @property
+    def signed(self) -> set[tuple[str, str, str]]:
+        return {(c.table, c.row, c.col) for c in self.template.cells if c.value_type == "signed_integer"}
 
     def expected_cells(self) -> dict[tuple[str, str, str], int | float]:
         """The cells as the report model holds them: integers, and the fee as a JSON (float) number."""
@@ -151,11 +156,12 @@ def _violate(template: Template, rng: random.Random, report: Report) -> None:
     report.violated = ["H1", "H3"]
 
 
-def reports(template_id: str = "2021", violate: bool | None = None) -> st.SearchStrategy[Report]:
-    """Hypothesis strategy for reports; `violate=None` draws both kinds."""
+def reports(template_id: str | None = "2021", violate: bool | None = None) -> st.SearchStrategy[Report]:
+    """Hypothesis strategy for reports; `template_id=None` draws 2021 or 2019, `violate=None` both kinds."""
     flags = st.booleans() if violate is None else st.just(violate)
+    templates = st.sampled_from(["2021", "2019"]) if template_id is None else st.just(template_id)
     return st.builds(
-        lambda rng, v: make_report(rng, template_id, violate=v), st.randoms(use_true_random=False), flags
+        lambda rng, t, v: make_report(rng, t, violate=v), st.randoms(use_true_random=False), templates, flags
     )
 
 
@@ -231,18 +237,21 @@ def _art20_layouts(report: Report) -> list[Layout]:
     width = 1 + max(len(block.cols) for block in table.blocks)
     out = []
     for block in table.blocks:
-        value_span = (width - 1) // len(block.cols)
+        spans = _share(width - 1, len(block.cols))  # value cells fill the width (3 columns into 2: 2 + 1)
         rows = [
             [Span(block.item or "", colspan=width, header=True)],
-            [Span(CONTENT_HEADER, header=True)] + [Span(c.label, colspan=value_span, header=True) for c in block.cols],
+            [Span(CONTENT_HEADER, header=True)]
+            + [Span(c.label, colspan=n, header=True) for c, n in zip(block.cols, spans, strict=True)],
         ]
         for row in block.rows:
-            rows.append(
-                [Span(row.label)]
-                + [Span(report.text_of(("art20", row.label, c.label)), colspan=value_span) for c in block.cols]
-            )
+            values = [report.text_of(("art20", row.label, c.label)) for c in block.cols]
+            rows.append([Span(row.label)] + [Span(v, colspan=n) for v, n in zip(values, spans, strict=True)])
         out.append(Layout("", rows))
     return out
+
+
+def _share(width: int, parts: int) -> list[int]:
+    return [width // parts + (1 if i < width % parts else 0) for i in range(parts)]
 
 
 def _applications_rows(report: Report) -> list[list[Span]]:

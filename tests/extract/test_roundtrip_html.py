@@ -21,7 +21,7 @@ FURNITURE = ("当前位置", "办事服务", "版权所有", "网站标识码", 
 
 @SETTINGS
 @given(
-    report=reports(),
+    report=reports(template_id=None),
     gbk=st.booleans(),
     word_pasted=st.booleans(),
     th_headers=st.booleans(),
