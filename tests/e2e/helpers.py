@@ -33,7 +33,9 @@ def govreports(*args: str, timeout: float = 600, **kwargs) -> subprocess.Complet
 
 
 def start_govreports(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([*GOVREPORTS, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    """Start `govreports ARGS` in the background, its output discarded (a server logging every request into
+    a pipe nobody reads would block once the pipe is full)."""
+    return subprocess.Popen([*GOVREPORTS, *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             cwd=ROOT, env=child_env())
 
 
