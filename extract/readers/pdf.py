@@ -16,8 +16,6 @@ A PDF without a text layer (a scan) goes to the OCR reader when there is one; ot
 from __future__ import annotations
 
 import ctypes
-import importlib
-import importlib.util
 import io
 import itertools
 import math
@@ -255,10 +253,12 @@ def _numbered_edges(pages: list[list[str]]) -> set[tuple[int, int]]:
 
 
 def _hand_over_to_ocr(data: bytes, limits: Limits, count: int) -> Document:
-    if importlib.util.find_spec("extract.readers.ocr") is not None:
-        ocr = importlib.import_module("extract.readers.ocr")
-        return ocr.read_pdf(data, limits)
-    raise ReadError("needs_ocr", f"PDF: {count} page(s) without a text layer and no OCR reader installed")
+    """A scan: the OCR reader's Document, or `needs_ocr` when OCR cannot run here (a missing dependency)."""
+    try:
+        from extract.readers.ocr import read_pdf as read_scanned_pdf  # heavy (numpy, onnxruntime): only for scans
+    except ImportError as exc:
+        raise ReadError("needs_ocr", f"PDF: {count} page(s) without a text layer and no OCR reader ({exc})") from exc
+    return read_scanned_pdf(data, limits)
 
 
 def table_grids(data: bytes) -> list[Grid]:

@@ -5,6 +5,7 @@ import io
 import json
 import random
 import struct
+import sys
 import zipfile
 
 import olefile
@@ -158,7 +159,7 @@ def test_a_pdf_without_text_layer_and_no_ocr_reader_says_it_needs_ocr(monkeypatc
     document.new_page(595, 842)
     out = io.BytesIO()
     document.save(out)
-    monkeypatch.setattr(pdf_reader.importlib.util, "find_spec", lambda name: None)
+    monkeypatch.setitem(sys.modules, "extract.readers.ocr", None)  # as if OCR could not be imported
     with pytest.raises(ReadError) as caught:
         pdf_reader.read_pdf(out.getvalue())
     assert caught.value.code == "needs_ocr"
