@@ -43,11 +43,13 @@ class Condition:
     angle: float
     speckles: int
     blur: float
+    bilevel: bool = False
 
 
 CONDITIONS = (
     Condition("clean 200 dpi", 200, 0.4, 400, 0.0),
     Condition("rough 150 dpi", 150, 1.0, 1500, 0.6),
+    Condition("black-and-white 200 dpi", 200, 1.5, 800, 0.8, bilevel=True),
 )
 
 
@@ -56,6 +58,8 @@ def scan(values: dict, condition: Condition, rng: random.Random) -> bytes:
     pages = [degrade(page, rng, angle=condition.angle, speckles=condition.speckles) for page in pages]
     if condition.blur:
         pages = [page.filter(ImageFilter.GaussianBlur(condition.blur)) for page in pages]
+    if condition.bilevel:  # a fax-like scan: every pixel black or white, strokes ragged
+        pages = [page.point(lambda v: 0 if v < 150 else 255) for page in pages]
     return to_pdf(pages, condition.dpi)
 
 
@@ -112,7 +116,7 @@ def tesseract_cells_right(data: bytes, values: dict, psm: int) -> int:
 def print_condition(condition, totals, engine_right, times, psm_right) -> None:
     cells, pages = totals["cells"], totals["pages"]
     print(f"\n## {condition.name} (rotation ≤ {condition.angle}°, {condition.speckles} specks/page, "
-          f"blur {condition.blur}) — {cells} cells on {pages} pages")
+          f"blur {condition.blur}{', thresholded' if condition.bilevel else ''}) — {cells} cells on {pages} pages")
     print(f"{'reading':<26}{'s/page':>8}{'cpu s/page':>12}{'cells right':>14}")
     for engine, (wall, cpu) in times.items():
         right = f"{engine_right[engine] / cells:>13.1%}" if engine in engine_right else ""
