@@ -24,11 +24,13 @@ context only: in the run of number-like tokens that ends a line.
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import itertools
 import os
 import re
 import resource
+import shutil
 import subprocess
 import time
 from collections.abc import Iterable, Iterator
@@ -396,12 +398,31 @@ def _cpu_time() -> float:
 
 def read_scan(data: bytes, media_type: str | None = None, limits: Limits | None = None,
               engines: tuple[str, ...] = ENGINES) -> OcrDocument:
-    """An image (JPEG/PNG/TIFF...) or a PDF without a text layer, read by every engine."""
+    """An image (JPEG/PNG/TIFF...) or a PDF without a text layer, read by every engine installed.
+
+    With one engine missing the other still reads (cells then rest on the identities alone, and the
+    document says so); with none the read fails with a clear error.
+    """
     media_type = media_type or detect(data)
-    readings = ocr_pages(iter_pages(data, media_type, limits=limits), engines, media_type)
+    missing = {engine: why for engine in engines if (why := engine_missing(engine))}
+    usable = tuple(engine for engine in engines if engine not in missing)
+    if not usable:
+        raise ReadError("no_content", "no OCR engine is installed: " + "; ".join(missing.values()))
+    readings = ocr_pages(iter_pages(data, media_type, limits=limits), usable, media_type)
     first = readings[0].document
+    warnings = [f"OCR engine {engine} unavailable ({why}): cells rest on one engine" for engine, why in missing.items()]
     return OcrDocument(media_type=media_type, method="ocr", lines=first.lines, pages=first.pages, ocr=True,
-                       readings=readings)
+                       warnings=warnings, readings=readings)
+
+
+def engine_missing(engine: str) -> str | None:
+    """Why an engine cannot run here, or None when it can."""
+    if engine == "tesseract":
+        return None if shutil.which("tesseract") else "the tesseract program is not on PATH (tesseract-ocr-chi-sim)"
+    if engine == "rapidocr":
+        found = importlib.util.find_spec("rapidocr_onnxruntime") is not None
+        return None if found else "the rapidocr-onnxruntime package is not installed"
+    return f"unknown OCR engine {engine!r}"
 
 
 def read_pdf(data: bytes, limits: Limits | None = None) -> OcrDocument:

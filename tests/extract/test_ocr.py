@@ -177,3 +177,13 @@ def test_a_scan_with_more_pages_than_the_ocr_limit_is_refused_before_any_ocr(sca
         read_image(buffer.getvalue())
     assert caught.value.code == "too_many_pages"
     assert "3 pages" in caught.value.message
+
+
+def test_with_one_engine_missing_the_other_reads_and_the_document_says_so(scanned, monkeypatch):
+    _, pages = scanned
+    monkeypatch.setenv("PATH", "/nonexistent")
+    small = pages[1].crop((0, 0, pages[1].width, pages[1].height // 4))
+    doc = read_image(to_png(small))
+    assert [r.engine for r in doc.readings] == ["rapidocr"]
+    assert any("tesseract unavailable" in w for w in doc.warnings)
+    assert doc.lines
