@@ -41,6 +41,7 @@ QUOTE_GAP = re.compile(r" *([“”‘’「」『』]) *")
 EDGE_LINES = 2
 LINE_LOOKBACK = 4
 MIN_CHARS_PER_PAGE = 20
+OCR_DPI = 200
 PAGE_NUMBER = re.compile(
     r"^[-—–_\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／,，]\s*(?:共\s*)?\d{1,4}\s*页?)?[-—–_\s]*$|^page\s*\d+", re.I
 )
@@ -49,7 +50,12 @@ PDFIUM_PASSWORD_ERRORS = (4, 5)  # FPDF_ERR_PASSWORD, FPDF_ERR_SECURITY
 
 
 def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False) -> Document:
-    """Read a PDF's text layer. With `tables`, also read ruled tables as grids with pdfplumber (slow)."""
+    """Read a PDF's text layer. With `tables`, also read ruled tables as grids with pdfplumber (slow).
+
+    A PDF with no text layer at all is a scan: the OCR reader takes it. Pages of an otherwise text PDF
+    that hold only an image (a table pasted as a picture) are OCRed one by one and their lines put in
+    place; the document is then marked `ocr`, so its cells stay uncertain until an identity confirms them.
+    """
     limits = limits or Limits()
     pdf = _open(data)
     try:
@@ -57,19 +63,55 @@ def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False)
         if count > limits.max_pages:
             raise ReadError("too_many_pages", f"PDF: {count} pages, over the limit of {limits.max_pages}")
         pages = [_page_lines(pdf, index) for index in range(count)]
-        title = (pdf.get_metadata_value("Title") or "").strip() or None
+        scanned = sum(_chars(lines) for lines in pages) < MIN_CHARS_PER_PAGE * max(1, count)
+        if not scanned:
+            title = (pdf.get_metadata_value("Title") or "").strip() or None
+            document = Document(media_type=PDF, method="pdf-text", pages=count, title=title)
+            images = [i for i, lines in enumerate(pages) if _chars(lines) < MIN_CHARS_PER_PAGE and _has_image(pdf[i])]
+            if images:
+                _ocr_image_pages(pdf, images, pages, limits, document)
     finally:
         pdf.close()
-    if sum(len("".join(lines).split()) for lines in pages) < MIN_CHARS_PER_PAGE * max(1, count):
+    if scanned:
         return _hand_over_to_ocr(data, limits, count)
-    document = Document(media_type=PDF, method="pdf-text", pages=count, title=title)
     document.lines = [Line(text, page) for page, text in _without_furniture(pages)]
-    for index, lines in enumerate(pages, start=1):
-        if not "".join(lines).strip():
-            document.warnings.append(f"page {index} has no text layer (an image?)")
     if tables:
         document.tables = table_grids(data)
     return document
+
+
+def _chars(lines: list[str]) -> int:
+    return sum(len(line) - line.count(" ") for line in lines)
+
+
+def _has_image(page: pdfium.PdfPage) -> bool:
+    try:
+        return any(True for _ in page.get_objects(filter=(raw.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
+    finally:
+        page.close()
+
+
+def _ocr_image_pages(
+    pdf: pdfium.PdfDocument, indexes: list[int], pages: list[list[str]], limits: Limits, document: Document
+) -> None:
+    """OCR the image-only pages of a text PDF in place (the OCR reader's most trusted engine's lines)."""
+    numbers = ", ".join(str(i + 1) for i in indexes)
+    try:
+        from extract.readers.ocr import read_image
+    except ImportError as exc:
+        document.warnings.append(f"page(s) {numbers} hold only an image and OCR is not available ({exc})")
+        return
+    for index in indexes:
+        page = pdf[index]
+        try:
+            image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+        finally:
+            page.close()
+        png = io.BytesIO()
+        image.save(png, format="PNG")
+        pages[index] = [line.text for line in read_image(png.getvalue(), limits, "image/png").lines]
+    document.ocr = True
+    document.warnings.append(f"page(s) {numbers} hold only an image: read by OCR, their figures uncertain")
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:

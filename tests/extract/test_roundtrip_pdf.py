@@ -1,13 +1,15 @@
 """Text PDFs made from Word by LibreOffice read back line by line, with page numbers and without running
 headers/footers, and every cell parses back exactly through the pipeline; violations are reported."""
 
+import io
 import random
 
+import pypdfium2 as pdfium
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from extract.pipeline import extract_bytes
+from extract.pipeline import extract_bytes, extract_document
 from extract.readers.pdf import read_pdf
 from tests.generate import cell_mismatches, failing_rules, layouts, make_report, render_docx, render_pdfs, reports
 
@@ -63,3 +65,39 @@ def test_pdfplumber_fallback_reads_the_ruled_tables_as_grids(furnished):
     assert any(grid.rows == review for grid in grids)
     first_rows = layouts(report)[1].expected_grid()[:5]
     assert any(grid.rows[:5] == first_rows for grid in grids)
+
+
+def _with_image_page(pdf: bytes, index: int) -> bytes:
+    """The PDF with page `index` replaced by a picture of itself (a table pasted as an image)."""
+    source = pdfium.PdfDocument(pdf)
+    page = source[index]
+    width, height = page.get_size()
+    picture = io.BytesIO()
+    page.render(scale=200 / 72).to_pil().convert("RGB").save(picture, format="JPEG", quality=90)
+    picture.seek(0)
+    out = pdfium.PdfDocument.new()
+    out.import_pages(source, list(range(index)))
+    scanned = out.new_page(width, height)
+    image = pdfium.PdfImage.new(out)
+    image.load_jpeg(picture, inline=True)
+    image.set_matrix(pdfium.PdfMatrix().scale(width, height))
+    scanned.insert_obj(image)
+    scanned.gen_content()
+    out.import_pages(source, list(range(index + 1, len(source))))
+    buffer = io.BytesIO()
+    out.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_image_only_page_of_a_text_pdf_is_read_by_ocr_and_no_ocr_cell_is_silently_wrong(furnished):
+    report, pdf = furnished
+    document = read_pdf(_with_image_page(pdf, 1))
+    assert document.ocr
+    assert [w for w in document.warnings if "page(s) 2" in w]
+    assert [line for line in document.lines if line.page == 2]
+    record = extract_document(document, {"path": "mixed.pdf"})
+    found = {(c["table"], c["row"], c["col"]): c for c in record["cells"]}
+    wrong = cell_mismatches(record, report)
+    assert len(found) == 200
+    assert all(found[key]["uncertain"] for key in wrong if key in found)
+    assert len(wrong) <= 10
