@@ -1,0 +1,161 @@
+"""Load benchmark: the published archive under 50 concurrent clients for 30 s (wrk on loopback).
+
+Builds a synthetic archive (archive/synthetic.py: every cell, checks, sections, full text; --reports of
+them), finishes it as `publish` does, serves it with `govreports serve` in its own process, and prints, in
+one run:
+
+* search pages alone, report pages alone, and the mix: requests/s, errors, p50/p95/p99 (ms);
+* the mix again while an endless SQL query (`WITH RECURSIVE …`) is sent over and over: how long each takes
+  to be stopped by sql_time_limit_ms, and the mix's p95 next to the undisturbed one (ratio);
+* a last JSON line with the figures, for bench/run_all.py.
+
+    .venv/bin/python bench/load.py [--reports 2000] [--seconds 30] [--connections 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from archive.load import load  # noqa: E402
+from archive.metadata import SETTINGS  # noqa: E402
+from archive.publication import finish  # noqa: E402
+from archive.synthetic import make_record  # noqa: E402
+from bench.loadgen import run_wrk  # noqa: E402
+
+BODIES = ("市人民政府", "市财政局", "县教育局", "区统计局", "镇人民政府", "市卫生健康委员会", "县自然资源局")
+PLACES = ("郑州", "开封", "洛阳", "平顶山", "安阳", "鹤壁", "新乡", "焦作", "濮阳", "许昌", "漯河", "三门峡")
+SEARCH_TERMS = ("公开", "依申请公开", "行政复议", "政府信息", "信息处理费", "保密审查")
+ENDLESS_SQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+
+
+def build_archive(db: Path, reports: int) -> float:
+    started = time.perf_counter()
+    records = db.with_suffix(".jsonl")
+    with records.open("w", encoding="utf-8") as out:
+        for number in range(reports):
+            body = PLACES[number % len(PLACES)] + BODIES[(number // len(PLACES)) % len(BODIES)]
+            year = 2021 + number % 3
+            record = make_record(body=body, year=year, seed=number, published=f"{year + 1}-01-20",
+                                 page_url=f"http://portal.example/{number}.html")
+            out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    load([records], db, batch_size=1000)
+    finish(db)
+    return time.perf_counter() - started
+
+
+def serve(db: Path, port: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", str(db), "--port", str(port)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/-/versions.json", timeout=2):
+                return process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def paths(db: Path, rng: random.Random) -> tuple[list[str], list[str]]:
+    with sqlite3.connect(db) as conn:
+        ids = [row[0] for row in conn.execute("SELECT id FROM reports")]
+    searches = [f"/{db.stem}/reports?{urllib.parse.urlencode({'_search': term})}" for term in SEARCH_TERMS]
+    searches += [f"/{db.stem}/reports.json?{urllib.parse.urlencode({'_search': term, '_shape': 'array'})}"
+                 for term in SEARCH_TERMS]
+    reports = [f"/{db.stem}/reports/{report_id}" for report_id in rng.sample(ids, min(200, len(ids)))]
+    return searches, reports
+
+
+def endless_queries(base: str, db: str, stop: threading.Event, outcomes: list) -> None:
+    url = f"{base}/{db}.json?{urllib.parse.urlencode({'sql': ENDLESS_SQL})}"
+    while not stop.is_set():
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=300) as response:
+                status = response.status
+        except urllib.error.HTTPError as error:
+            status = error.code
+        outcomes.append((status, time.monotonic() - started))
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def line(name: str, figures: dict) -> str:
+    return (f"  {name:<28} {figures['requests_per_s']:>8.1f} req/s  errors {figures['errors']:>3}  p50 "
+            f"{figures['p50_ms']:>7.0f} ms  p95 {figures['p95_ms']:>7.0f} ms  p99 {figures['p99_ms']:>7.0f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=2000)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--connections", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="govreports-load-") as work:
+        db = Path(work) / "archive.db"
+        built = build_archive(db, args.reports)
+        print(f"archive: {args.reports} reports built and finished in {built:.1f} s, "
+              f"{db.stat().st_size / 1e6:.1f} MB")
+        port = free_port()
+        server = serve(db, port)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            searches, reports = paths(db, random.Random(1))
+            run_wrk(base, searches + reports, connections=4, seconds=3)  # warm the page cache
+            print(f"{args.connections} connections, {args.seconds} s each (wrk, loopback):")
+            results = {}
+            for name, chosen in (("search pages", searches), ("report pages", reports),
+                                 ("mix", searches + reports)):
+                results[name] = run_wrk(base, chosen, connections=args.connections, seconds=args.seconds)
+                print(line(name, results[name]))
+            stop, outcomes = threading.Event(), []
+            sender = threading.Thread(target=endless_queries, args=(base, db.stem, stop, outcomes))
+            sender.start()
+            disturbed = run_wrk(base, searches + reports, connections=args.connections, seconds=args.seconds)
+            stop.set()
+            sender.join()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        print(line("mix + endless SQL", disturbed))
+        stopped = [seconds for status, seconds in outcomes if status == 400]
+        limit = SETTINGS["sql_time_limit_ms"] / 1000
+        print(f"endless SQL: {len(stopped)} of {len(outcomes)} stopped (HTTP 400) after "
+              f"{min(stopped, default=0):.1f}–{max(stopped, default=0):.1f} s (limit {limit:g} s)")
+        ratio = disturbed["p95_ms"] / results["mix"]["p95_ms"]
+        print(f"ratio, mix p95 with endless SQL / without: {ratio:.2f}")
+        print(json.dumps({
+            "reports": args.reports, "connections": args.connections, "seconds": args.seconds,
+            **{f"{name.replace(' ', '_')}_p95_ms": round(r["p95_ms"]) for name, r in results.items()},
+            **{f"{name.replace(' ', '_')}_req_s": r["requests_per_s"] for name, r in results.items()},
+            "errors": sum(r["errors"] for r in (*results.values(), disturbed)),
+            "endless_sql_stopped": f"{len(stopped)}/{len(outcomes)}", "endless_sql_max_s": round(max(stopped,
+                                                                                                    default=0), 1),
+            "p95_ratio_with_endless_sql": round(ratio, 2),
+        }, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Run every benchmark under bench/ with one command and write bench/RESULTS.md: a markdown table (benchmark,
+command, wall time, exit status, headline figures) with the machine it ran on, then each benchmark's full output.
+
+A benchmark is a bench/*.py script with a `__main__` block (helpers such as loadgen.py have none). Each runs
+with its own defaults, or with --quick with the smaller arguments below (a smoke run, not figures to quote).
+The headline is the benchmark's last line when it is a JSON object (the convention of bench/*.py), else its
+last line.
+
+    .venv/bin/python bench/run_all.py [--quick] [--only load --only crawl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+QUICK_ARGS = {
+    "archive": ["--reports", "1000", "--requests", "30"],
+    "crawl": ["--pages", "500"],
+    "extract": ["--reports", "4", "--rounds", "1", "--long-pages", "20"],
+    "load": ["--reports", "300", "--seconds", "5"],
+    "ocr": ["--reports", "1"],
+}
+
+
+def benchmarks() -> list[Path]:
+    return sorted(path for path in BENCH.glob("*.py")
+                  if path.name != Path(__file__).name and 'if __name__ == "__main__"' in path.read_text("utf-8"))
+
+
+def machine() -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    memory = next((line.split(":", 1)[1].strip() for line in _read("/proc/meminfo").splitlines()
+                   if line.startswith("MemTotal")), "unknown")
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpu": f"{cpu} × {os.cpu_count()}",
+        "memory": memory,
+        "load average at start": " ".join(f"{value:.2f}" for value in os.getloadavg()),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "commit": commit.stdout.strip() or "unknown",
+    }
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return ""
+
+
+def headline(output: str) -> str:
+    lines = [line for line in output.strip().splitlines() if line.strip()]
+    if not lines:
+        return ""
+    try:
+        figures = json.loads(lines[-1])
+    except ValueError:
+        return lines[-1][:200]
+    if not isinstance(figures, dict):
+        return lines[-1][:200]
+    return ", ".join(f"{key} {value}" for key, value in figures.items())
+
+
+def run(script: Path, quick: bool, timeout: float) -> dict:
+    command = [sys.executable, str(script.relative_to(ROOT)), *(QUICK_ARGS.get(script.stem, []) if quick else [])]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+        status, output = done.returncode, done.stdout + (f"\n[stderr]\n{done.stderr[-3000:]}" if done.returncode
+                                                         else "")
+    except subprocess.TimeoutExpired as expired:
+        partial = expired.stdout or ""
+        status, output = "timeout", partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+    return {"name": script.stem, "command": " ".join([".venv/bin/python", *command[1:]]),
+            "seconds": round(time.monotonic() - started, 1), "status": status, "output": output,
+            "headline": headline(output) if status == 0 else f"failed ({status})"}
+
+
+def write_results(results: list[dict], info: dict[str, str], quick: bool, target: Path) -> None:
+    lines = ["# Benchmark results", "",
+             f"Written by `bench/run_all.py{' --quick' if quick else ''}`"
+             + (" (a smoke run with small inputs: not figures to quote)." if quick else "."), "",
+             "| machine | |", "|---|---|", *[f"| {key} | {value} |" for key, value in info.items()], "",
+             "| benchmark | command | wall s | exit | headline |", "|---|---|---|---|---|"]
+    for result in results:
+        cells = [result["name"], f"`{result['command']}`", str(result["seconds"]), str(result["status"]),
+                 result["headline"].replace("|", "\\|")]
+        lines.append("| " + " | ".join(cells) + " |")
+    for result in results:
+        lines += ["", f"## {result['name']}", "", f"`{result['command']}`", "", "```", result["output"].rstrip(),
+                  "```"]
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small inputs: check that every benchmark runs")
+    parser.add_argument("--only", action="append", default=[], help="run only this benchmark (repeatable)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per benchmark")
+    parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
+    args = parser.parse_args()
+    info = machine()
+    results = []
+    for script in benchmarks():
+        if args.only and script.stem not in args.only:
+            continue
+        print(f"bench/{script.name} ...", flush=True)
+        result = run(script, args.quick, args.timeout)
+        print(f"  {result['status']} in {result['seconds']} s: {result['headline']}", flush=True)
+        results.append(result)
+    write_results(results, info, args.quick, args.out)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
