@@ -83,6 +83,8 @@ def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
                 return self._send(calendar_page(calendar.group(1)))
             if parts.path in FLAKY_PATHS and portal.hits[parts.path] == 1:
                 return self._send(Page(b"<html><body>Service Unavailable</body></html>", status=503))
+            if parts.query and f"{parts.path}?{parts.query}" in portal.pages:  # pages that differ by query
+                return self._send(portal.pages[f"{parts.path}?{parts.query}"])
             path = parts.path if parts.path in portal.pages else parts.path.rstrip("/") + "/"
             page = portal.pages.get(path)
             if page is None or parts.path == "/module/web/jpage/dataproxy.jsp":
