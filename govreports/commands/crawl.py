@@ -27,11 +27,14 @@ def _setting(values: tuple[str, ...]) -> dict[str, str]:
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Raw store directory: warc/, files/, captures.db, reports.jsonl.")
 @click.option("--set", "-s", "settings", multiple=True, metavar="NAME=VALUE", help="Override a Scrapy setting.")
-def crawl(seeds: Path | None, urls: tuple[str, ...], out: Path, settings: tuple[str, ...]) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="Log errors only and print no summary (the summary is JSON).")
+def crawl(seeds: Path | None, urls: tuple[str, ...], out: Path, settings: tuple[str, ...], quiet: bool) -> None:
     """Find annual reports on government portals and capture them into a raw store."""
     if not urls:
         seeds = seeds or Path("seeds/portals.csv")
         if not seeds.exists():
             raise click.BadParameter(f"{seeds} does not exist (give --seeds FILE or --url URL)", param_hint="--seeds")
-    summary = run_crawl(out, seeds=seeds, urls=urls, overrides=_setting(settings))
-    click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+    overrides = {"LOG_LEVEL": "ERROR", **_setting(settings)} if quiet else _setting(settings)
+    summary = run_crawl(out, seeds=seeds, urls=urls, overrides=overrides)
+    if not quiet:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
