@@ -23,7 +23,8 @@ from archive.publication import publish as publish_archive
     help="A crawl's raw store (captures.db, reports.jsonl, files/).",
 )
 @click.option("--batch-size", default=500, show_default=True, help="Records per transaction.")
-def load(records: tuple[Path, ...], db_path: Path, raw_dir: Path | None, batch_size: int) -> None:
+@click.option("--quiet", "-q", is_flag=True, help="No progress and no summary (the summary is JSON on stdout).")
+def load(records: tuple[Path, ...], db_path: Path, raw_dir: Path | None, batch_size: int, quiet: bool) -> None:
     """Load report-model RECORDS (JSON lines) into the archive; re-loading unchanged records writes nothing."""
 
     def progress(summary) -> None:
@@ -31,9 +32,11 @@ def load(records: tuple[Path, ...], db_path: Path, raw_dir: Path | None, batch_s
             f"\r{summary.read} read, {summary.written} written, {summary.unchanged} unchanged", err=True, nl=False
         )
 
-    summary = load_records(records, db_path, raw_dir=raw_dir, batch_size=batch_size, progress=progress)
-    click.echo("", err=True)
-    click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
+    summary = load_records(records, db_path, raw_dir=raw_dir, batch_size=batch_size,
+                           progress=None if quiet else progress)
+    if not quiet:
+        click.echo("", err=True)
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False))
 
 
 @click.command()
