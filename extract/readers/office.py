@@ -49,10 +49,14 @@ WORD_FIB_ENCRYPTED = 0x0100  # FibBase.fEncrypted, in the flags word at offset 0
 
 
 def convert_batch(paths: list[str | Path], limits: Limits | None = None) -> dict[str, Document | ReadError]:
-    """Read DOC/WPS/RTF/XLS/XLSX files: each path (as given) maps to its `Document` or the `ReadError`."""
+    """Read DOC/WPS/RTF/XLS/XLSX files: each path (as given) maps to its `Document` or the `ReadError`.
+
+    Files are detected first and read again chunk by chunk for conversion, so a batch of thousands holds
+    at most `BATCH_SIZE` files in memory.
+    """
     limits = limits or Limits()
     results: dict[str, Document | ReadError] = {}
-    pending: dict[str, tuple[bytes, str]] = {}
+    pending: dict[str, str] = {}  # path → media type, waiting for LibreOffice
     for path in paths:
         key = str(path)
         try:
@@ -62,20 +66,20 @@ def convert_batch(paths: list[str | Path], limits: Limits | None = None) -> dict
                 results[key] = read_xlsx(data, limits)
             elif media_type in OFFICE_WORD_TYPES or media_type in OFFICE_SHEET_TYPES:
                 _refuse_encrypted(data, media_type)
-                pending[key] = (data, media_type)
+                pending[key] = media_type
             else:
                 raise ReadError("unsupported_format", f"{media_type} is not an office format")
         except ReadError as error:
             results[key] = error
     for target in ("docx", "xlsx"):
-        group = {k: v for k, v in pending.items() if _target(v[1]) == target}
-        for chunk in _chunks(list(group), BATCH_SIZE):
-            sources = {key: (group[key][0], EXTENSIONS.get(group[key][1], "bin")) for key in chunk}
+        group = [key for key, media_type in pending.items() if _target(media_type) == target]
+        for chunk in _chunks(group, BATCH_SIZE):
+            sources = {key: (Path(key).read_bytes(), EXTENSIONS.get(pending[key], "bin")) for key in chunk}
             for key, outcome in convert_files(sources, target, limits.conversion_timeout).items():
                 if isinstance(outcome, ReadError):
                     results[key] = outcome
                 else:
-                    results[key] = _read_converted(outcome, group[key][1], limits)
+                    results[key] = _read_converted(outcome, pending[key], limits)
     return {str(path): results[str(path)] for path in paths}
 
 
