@@ -85,6 +85,20 @@ def test_reports_follow_redirects_and_merge_a_document_linked_twice(tmp_path):
     assert [item["url"] for item in record["attachments"]] == ["http://x/new.pdf"]
 
 
+def test_a_later_failed_fetch_keeps_the_stored_document_in_the_report(tmp_path):
+    index = CaptureIndex(tmp_path / "captures.db")
+    _capture(index, "http://x/a.pdf", sha="good")
+    index.add_capture(url="http://x/a.pdf", fetched_at="t2", outcome="timeout")
+    index.add_report({"page_url": "http://x/a.pdf", "portal": "x", "title": "t", "listing_title": "t", "year": 2023,
+                      "published": None, "body": "b", "inline": False, "direct": True, "listing_url": None},
+                     ["http://x/a.pdf"])
+    index.commit()
+    db = sqlite3.connect(tmp_path / "captures.db")
+    db.row_factory = sqlite3.Row
+    [record] = build_reports(db)
+    assert [item["sha256"] for item in record["attachments"]] == ["good"] and record["missing"] == []
+
+
 def test_retry_waits_exponentially_with_a_cap():
     settings = Settings({"RETRY_ENABLED": True, "RETRY_BACKOFF_BASE": 2.0, "RETRY_BACKOFF_MAX": 10.0})
     middleware = BackoffRetryMiddleware(settings)
