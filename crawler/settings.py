@@ -33,7 +33,8 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]  # default: the same
 RETRY_BACKOFF_BASE = 2.0  # our own: retry n waits base**n seconds (see crawler.middlewares.retry)
 RETRY_BACKOFF_MAX = 60.0  # our own: cap of that wait
 REDIRECT_MAX_TIMES = 5  # default: 20 — redirect loops are cut early
-DEPTH_LIMIT = 12  # default: 0 (unlimited) — a backstop; traps are bounded by the spider's own budgets
+DEPTH_LIMIT = 60  # default: 0 (unlimited) — a backstop only (plain 下一页 pagination adds a level per page);
+# traps are bounded by the spider's own budgets below
 DEPTH_PRIORITY = 0  # default: 0
 COOKIES_ENABLED = True  # default: True (some portals need a session cookie for the listing)
 TELNETCONSOLE_ENABLED = False  # default: True
