@@ -45,6 +45,7 @@ from extract.readers.docx import read_docx
 
 BATCH_SIZE = 20
 MAX_SHEET_CELLS = 2_000_000
+MAX_SHEET_XML_BYTES = 64 * 1024 * 1024
 WORD_FIB_ENCRYPTED = 0x0100  # FibBase.fEncrypted, in the flags word at offset 0x0A of the WordDocument stream
 
 
@@ -196,6 +197,7 @@ def read_xlsx(data: bytes, limits: Limits | None = None, media_type: str = XLSX,
     """Every sheet as a grid (merged ranges expanded) and as tab-separated lines (merged text once)."""
     limits = limits or Limits()
     check_zip(data, limits, "XLSX")
+    _refuse_huge_sheets(data)
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError) as exc:
@@ -218,6 +220,15 @@ def read_xlsx(data: bytes, limits: Limits | None = None, media_type: str = XLSX,
         document.lines.extend(Line("\t".join(raw[i]).rstrip("\t")) for i in keep if any(raw[i]))
     workbook.close()
     return document
+
+
+def _refuse_huge_sheets(data: bytes) -> None:
+    """openpyxl holds a whole sheet in memory, tens of bytes per cell: refuse sheets no report needs
+    before loading them (sizes from the ZIP directory, which zipfile enforces)."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        sheets = sum(i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/"))
+    if sheets > MAX_SHEET_XML_BYTES:
+        raise ReadError("too_large", f"XLSX: {sheets} bytes of sheet XML, over {MAX_SHEET_XML_BYTES}")
 
 
 def _cell_text(value: object) -> str:

@@ -19,7 +19,7 @@ from extract.pipeline import extract_bytes, extract_path
 from extract.readers import office
 from extract.readers import pdf as pdf_reader
 from extract.readers.html import read_html
-from tests.generate import make_report, render_docx, render_html
+from tests.generate import make_report, render_docx, render_html, render_xlsx
 
 REPORT = make_report(random.Random(41))
 CONTENT_TYPES = (
@@ -181,3 +181,10 @@ def _write(folder, name: str, data: bytes) -> str:
     path = folder / name
     path.write_bytes(data)
     return str(path)
+
+
+def test_spreadsheets_too_big_for_a_report_are_refused_before_loading(monkeypatch):
+    monkeypatch.setattr(office, "MAX_SHEET_XML_BYTES", 1000)
+    with pytest.raises(ReadError) as caught:
+        office.read_xlsx(render_xlsx(REPORT))
+    assert caught.value.code == "too_large"
