@@ -82,8 +82,11 @@ def test_two_workers_together_capture_what_one_process_does_none_twice(tmp_path,
     outs = [tmp_path / "worker-1", tmp_path / "worker-2"]
     with serve_portal(huge_size=3 * MAXSIZE) as portal:
         settle_flaky_pages(portal.base_url)
-        workers = [subprocess.Popen(worker(portal.base_url, out, redis_url, "together"), stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True) for out in outs]
+        # Slower than the other tests, so that the second worker is up (process start is slow on a busy
+        # machine) before the first has crawled the whole small portal alone.
+        slow = ["--set", "DOWNLOAD_DELAY=0.3"]
+        workers = [subprocess.Popen([*worker(portal.base_url, out, redis_url, "together"), *slow],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for out in outs]
         for process in workers:
             _wait(process)
     found = [without_robots(captures(out)) for out in outs]
