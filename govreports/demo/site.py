@@ -108,10 +108,24 @@ def _folder(report: DemoReport) -> str:
     return f"{COLUMN}{report.published[:7].replace('-', '')}/"
 
 
-def build_site(cache: Path, reports: tuple[DemoReport, ...] = DEMO_REPORTS) -> dict[str, Page]:
+@dataclass(frozen=True)
+class ExtraFile:
+    """A report published only as an attachment, with any bytes (the tests serve the extractor's bad-input
+    corpus this way): `name` is the attachment's file name, which also keys its URL."""
+
+    title: str
+    name: str
+    data: bytes
+    media_type: str = "application/octet-stream"
+    published: str = "2023-01-31"
+
+
+def build_site(cache: Path, reports: tuple[DemoReport, ...] = DEMO_REPORTS,
+               extra: tuple[ExtraFile, ...] = ()) -> dict[str, Page]:
     """Every page and file of the demo portal by path; LibreOffice output is cached under `cache`.
 
-    `reports` chooses which of DEMO_REPORTS are on it (the fault tests leave out the scan: OCR is slow).
+    `reports` chooses which of DEMO_REPORTS are on it (the fault tests leave out the scan: OCR is slow);
+    `extra` adds attachment-only reports after them.
     """
     samples = {sample.name: sample for sample in sample_texts()}
     texts = {report.key: report.text(samples) for report in reports}
@@ -149,6 +163,12 @@ def build_site(cache: Path, reports: tuple[DemoReport, ...] = DEMO_REPORTS) -> d
             site[f"/old/{report.key}.html"] = Page(b"", status=301, headers={"Location": href})
             href = f"/old/{report.key}.html"
         entries.append((href, text.title, report.published))
+    for number, item in enumerate(extra):
+        href, file_href = f"{COLUMN}extra/t20230131_{900 + number}.html", f"{COLUMN}extra/{item.name}"
+        site[file_href] = Page(item.data, item.media_type)
+        article = f'<p>报告全文见附件：<a href="{file_href}">{html.escape(item.name)}</a></p>'
+        site[href] = detail(item.title, item.published, article)
+        entries.append((href, item.title, item.published))
     site.update(_furniture(entries))
     return site
 
