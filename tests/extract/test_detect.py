@@ -104,3 +104,9 @@ def test_ole2_documents_are_told_apart_by_their_streams(tmp_path):
         ole.write_stream("\x05SummaryInformation", summary.replace(b"python-docx", b"WPS Office "))
     assert d.detect(path.read_bytes()) == d.WPS
     assert d.detect(doc[: len(doc) // 2]) == d.OLE  # a damaged container: OLE2, kind unknown, no crash
+
+
+@pytest.mark.parametrize("text", ["年度报告", "一、总体情况", "本年新收 3 件", "喆"])
+def test_short_gbk_text_is_read_as_chinese_not_korean(text):
+    decoded = d.decode(text.encode("gbk"))
+    assert (decoded.text, decoded.codec) == (text, "gb18030")
