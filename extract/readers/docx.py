@@ -18,7 +18,7 @@ import docx
 from docx.document import Document as WordDocument
 from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml.ns import qn
-from docx.table import Table, _Cell
+from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml.etree import LxmlError
 
@@ -27,6 +27,8 @@ from extract.document import Document, Grid, Line
 from extract.errors import ReadError
 from extract.limits import Limits
 from extract.readers.cells import check_zip, drop_covered_columns, join_fragments
+
+W_TEXT, W_TAB, W_BREAK, W_CARRIAGE_RETURN = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 
 
 def read_docx(data: bytes, limits: Limits | None = None, media_type: str = DOCX, method: str = "docx") -> Document:
@@ -37,8 +39,7 @@ def read_docx(data: bytes, limits: Limits | None = None, media_type: str = DOCX,
     document = Document(media_type=media_type, method=method)
     for block in _blocks(word.element.body, word):
         if isinstance(block, Paragraph):
-            if block.text.strip():
-                document.lines.append(Line(block.text))
+            document.lines.extend(Line(line) for line in paragraph_text(block._p).split("\n") if line.strip())
         else:
             _add_table(document, block)
     title = word.core_properties.title
@@ -79,6 +80,22 @@ def _parent_table(tbl):
     return parent
 
 
+def paragraph_text(p) -> str:
+    """A paragraph's text from every `w:t` under it, tabs and breaks kept.
+
+    python-docx's `Paragraph.text` reads only direct runs and hyperlinks: text inside an unaccepted
+    insertion (`w:ins`), an inline content control (`w:sdt`), a field result or a text box is lost to it.
+    Deleted text is `w:delText`, so it stays out.
+    """
+    parts = []
+    for element in p.iter(W_TEXT, W_TAB, W_BREAK, W_CARRIAGE_RETURN):
+        if element.tag == W_TEXT:
+            parts.append(element.text or "")
+        else:
+            parts.append("\t" if element.tag == W_TAB else "\n")
+    return "".join(parts)
+
+
 def _open(data: bytes) -> WordDocument:
     try:
         return docx.Document(io.BytesIO(data))
@@ -101,7 +118,7 @@ def table_grid(table: Table) -> tuple[list[list[str]], list[list[str]]]:
                 above = grid[-1][column] if grid and column < len(grid[-1]) else ""
                 cell_text, written = above, ""
             else:
-                cell_text = join_fragments([p.text for p in _Cell(tc, table).paragraphs])
+                cell_text = join_fragments([paragraph_text(p) for p in tc.iterchildren(qn("w:p"))])
                 written = cell_text
             row.extend([cell_text] * tc.grid_span)
             row_starts.extend([True] + [False] * (tc.grid_span - 1))

@@ -5,7 +5,7 @@ import io
 import random
 
 import docx
-from docx.oxml import OxmlElement
+from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import qn
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -81,3 +81,18 @@ def test_content_controls_and_tables_nested_in_a_layout_table_are_read():
     assert layouts(report)[1].expected_grid() in [grid.rows for grid in document.tables]
     record = extract_bytes(out.getvalue(), {"path": "wrapped.docx"})
     assert cell_mismatches(record, report) == {}
+
+
+def test_text_in_unaccepted_insertions_and_inline_controls_is_read_and_deleted_text_is_not():
+    word = docx.Document()
+    paragraph = word.add_paragraph("本年新收")
+    namespace = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    for xml in (
+        '<w:ins {ns} w:id="1" w:author="a"><w:r><w:t>51件</w:t></w:r></w:ins>',
+        '<w:del {ns} w:id="2" w:author="a"><w:r><w:delText>50件</w:delText></w:r></w:del>',
+        "<w:sdt {ns}><w:sdtContent><w:r><w:t>，均已办结</w:t></w:r></w:sdtContent></w:sdt>",
+    ):
+        paragraph._p.append(parse_xml(xml.format(ns=namespace)))
+    out = io.BytesIO()
+    word.save(out)
+    assert read_docx(out.getvalue()).text == "本年新收51件，均已办结"
