@@ -17,9 +17,10 @@ from collections.abc import Iterator
 import docx
 from docx.document import Document as WordDocument
 from docx.opc.exceptions import PackageNotFoundError
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 from lxml.etree import LxmlError
 
 from extract.detect import DOCX
@@ -28,7 +29,12 @@ from extract.errors import ReadError
 from extract.limits import Limits
 from extract.readers.cells import check_zip, drop_covered_columns, join_fragments
 
-W_TEXT, W_TAB, W_BREAK, W_CARRIAGE_RETURN = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
+W_TEXT, W_TAB = qn("w:t"), qn("w:tab")
+PARAGRAPH_TEXT = etree.XPath(
+    ".//w:t[not(ancestor::mc:Fallback)] | .//w:tab[not(ancestor::mc:Fallback)]"
+    " | .//w:br[not(ancestor::mc:Fallback)] | .//w:cr[not(ancestor::mc:Fallback)]",
+    namespaces={"w": nsmap["w"], "mc": "http://schemas.openxmlformats.org/markup-compatibility/2006"},
+)
 
 
 def read_docx(data: bytes, limits: Limits | None = None, media_type: str = DOCX, method: str = "docx") -> Document:
@@ -85,10 +91,10 @@ def paragraph_text(p) -> str:
 
     python-docx's `Paragraph.text` reads only direct runs and hyperlinks: text inside an unaccepted
     insertion (`w:ins`), an inline content control (`w:sdt`), a field result or a text box is lost to it.
-    Deleted text is `w:delText`, so it stays out.
+    Deleted text is `w:delText`, so it stays out; a text box's VML copy (`mc:Fallback`) is skipped.
     """
     parts = []
-    for element in p.iter(W_TEXT, W_TAB, W_BREAK, W_CARRIAGE_RETURN):
+    for element in PARAGRAPH_TEXT(p):
         if element.tag == W_TEXT:
             parts.append(element.text or "")
         else:
