@@ -121,7 +121,7 @@ def main() -> None:
         result = run(script, args.quick, args.timeout)
         print(f"  {result['status']} in {result['seconds']} s: {result['headline']}", flush=True)
         results.append(result)
-    write_results(results, info, args.quick, args.out)
+        write_results(results, info, args.quick, args.out)  # after each one: a stopped run keeps what it measured
     print(f"wrote {args.out}")
 
 
