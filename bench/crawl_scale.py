@@ -10,7 +10,9 @@ and prints, in one run:
   Scrapy's memory queues (no JOBDIR). Peak RSS is the process's own ru_maxrss.
 * **distributed**: pages per second of one process against two workers sharing one redis-server
   (started here on 127.0.0.1, a free port, a temporary directory), same per-process settings, on a
-  smaller portal; wall time from process start to the last worker's end.
+  smaller portal; wall time from process start to the last worker's end. One worker alone on Redis
+  shows what the shared scheduler and the claims cost. Two workers on one machine only help when the
+  machine has cores to spare: the crawl of a loopback portal is CPU-bound.
 
     .venv/bin/python bench/crawl_scale.py [--frontier 100000] [--pages 3000] [--concurrency 8]
 """
@@ -152,9 +154,12 @@ def distributed(pages: int, concurrency: int) -> dict:
             single_seconds = _timed([_govreports(f"{base}{COLUMN}", single_out, settings)])
             shared = {**settings, "DISTRIBUTED": 1, "REDIS_URL": f"redis://127.0.0.1:{port}/0",
                       "DISTRIBUTED_JOB": "bench"}
+            alone_out = Path(work) / "alone"
+            alone_seconds = _timed([_govreports(f"{base}{COLUMN}", alone_out, {**shared, "DISTRIBUTED_JOB": "alone"})])
             outs = [Path(work) / "worker-1", Path(work) / "worker-2"]
             pair_seconds = _timed([_govreports(f"{base}{COLUMN}", out, shared) for out in outs])
             single_pages = _captures(single_out)
+            alone_pages = _captures(alone_out)
             pair_pages = [_captures(out) for out in outs]
         finally:
             redis.terminate()
@@ -164,6 +169,8 @@ def distributed(pages: int, concurrency: int) -> dict:
     return {
         "one_process": {"pages": single_pages, "seconds": round(single_seconds, 1),
                         "pages_per_second": round(single_pages / single_seconds, 1)},
+        "one_worker_one_redis": {"pages": alone_pages, "seconds": round(alone_seconds, 1),
+                                 "pages_per_second": round(alone_pages / alone_seconds, 1)},
         "two_workers_one_redis": {"pages": sum(pair_pages), "pages_per_worker": pair_pages,
                                   "seconds": round(pair_seconds, 1),
                                   "pages_per_second": round(sum(pair_pages) / pair_seconds, 1)},
