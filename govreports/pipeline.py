@@ -60,6 +60,17 @@ class Layout:
         self.release = self.out / "release"
         self.state_file = self.out / "state.json"
 
+    def extract_input(self) -> str:
+        """What extraction reads: the crawl's report index (its entries name the stored files by hash) and
+        the extractor version."""
+        from extract.model import extractor_version
+
+        return fingerprint(self.raw / "reports.jsonl", extractor_version())
+
+    def load_input(self) -> str:
+        """What loading reads: the records, the report index and the capture index (captures, documents)."""
+        return fingerprint(self.records, self.raw / "reports.jsonl", self.raw / "captures.db")
+
     def state(self) -> dict[str, Any]:
         try:
             return json.loads(self.state_file.read_text(encoding="utf-8"))
@@ -169,14 +180,12 @@ class Pipeline:
     # --- extract ----------------------------------------------------------------------------------------
 
     def extract(self, force: bool = False) -> StageResult:
-        from extract.model import extractor_version
-
         started = time.monotonic()
         index = self.layout.raw / "reports.jsonl"
         if not index.exists():
             raise NothingToDo(f"{self.layout.raw} holds no crawl yet (no reports.jsonl): run `govreports run "
                               f"--url URL --out {self.layout.out}` or `govreports crawl` first.")
-        source = fingerprint(index, extractor_version())
+        source = self.layout.extract_input()
         last = self.layout.state().get("extract", {})
         if not force and last.get("input") == source and self.layout.records.exists():
             return self._finish(StageResult("extract", False, "records up to date", figures=last.get("figures", {})),
@@ -229,7 +238,7 @@ class Pipeline:
         if not self.layout.records.exists():
             raise NothingToDo(f"{self.layout.out} has no records.jsonl yet: run `govreports run --out "
                               f"{self.layout.out}` to extract the raw store first.")
-        source = fingerprint(self.layout.records, self.layout.raw / "reports.jsonl")
+        source = self.layout.load_input()
         last = self.layout.state().get("load", {})
         if not force and last.get("input") == source and self.layout.db.exists():
             return self._finish(StageResult("load", False, "archive up to date", figures=last.get("figures", {})),

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from govreports.commands.run import output_options
-from govreports.pipeline import Layout, fingerprint, new_reports
+from govreports.pipeline import Layout, new_reports
 from govreports.ui import Output
 
 
@@ -27,14 +27,9 @@ def _query(db: Path, sql: str) -> list[tuple]:
 
 def stage_status(layout: Layout) -> list[dict[str, Any]]:
     """Each stage: when it last finished, and whether its input has changed since (it would run again)."""
-    from extract.model import extractor_version
-
     state = layout.state()
-    current = {
-        "extract": fingerprint(layout.raw / "reports.jsonl", extractor_version()),
-        "load": fingerprint(layout.records, layout.raw / "reports.jsonl"),
-        "publish": state.get("load", {}).get("input"),
-    }
+    current = {"extract": layout.extract_input(), "load": layout.load_input(),
+               "publish": state.get("load", {}).get("input")}
     rows = []
     for stage in ("crawl", "extract", "load", "publish"):
         done = state.get(stage)
