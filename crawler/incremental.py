@@ -9,9 +9,9 @@ notices what disappeared.
 * Servers that ignore validators answer 200 with the same bytes: the capture middleware then writes a
   revisit record and stores nothing (hash comparison); new bytes are a new version.
 * Disappeared pages: a URL the archive holds a good copy of that now answers 404/410, a soft 404, or
-  a redirect to the site's home page is recorded as a dated `gone` event; the archived copy stays
-  (reports.jsonl keeps pointing at it). A redirect to the home page is never followed as if it were
-  the report.
+  (a report page or file) a redirect to the site's home page is recorded as a dated `gone` event; the
+  archived copy stays (reports.jsonl keeps pointing at it). A report page redirected to the home page
+  is not followed, so the home page is never taken for the report.
 * Known reports are revisited even when no listing links them any more (`known_requests`), which is
   how a removed page is noticed at all.
 """
@@ -89,18 +89,21 @@ class IncrementalMiddleware:
         return None
 
     def process_response(self, request, response: Response, spider):
+        outcome = request.meta.get("outcome")
+        location = response.headers.get("Location")
+        # A report page or file sent to the home page is gone (a listing sent there is followed: the home
+        # page is where the column is found again).
+        home_redirect = (outcome == "redirect" and request.meta.get("role") in ("detail", "attachment")
+                         and is_home_redirect(location.decode("latin-1") if location else None))
+        if home_redirect:
+            request.meta["dont_redirect"] = True
         if REPLAYED in request.meta:
             return response
         capture_id = request.meta.get("capture_id")
         if response.status == 304 and VALIDATED_BY in request.meta:
             return self._not_modified(request, response, capture_id)
-        outcome = request.meta.get("outcome")
         if outcome == "ok" and response.status == 200 and request.method == "GET" and capture_id is not None:
             self._remember_validators(request.url, response, capture_id)
-        location = response.headers.get("Location")
-        home_redirect = outcome == "redirect" and is_home_redirect(location.decode("latin-1") if location else None)
-        if home_redirect:
-            request.meta["dont_redirect"] = True
         if outcome in GONE_OUTCOMES or home_redirect:
             self._gone(request, response, capture_id, outcome)
         return response
