@@ -285,7 +285,7 @@ CHECKS = TableSpec(
         C("other_report_id", "INTEGER", "跨年度检查比较的报告", "Report compared with (cross-year)"),
     ),
     pk=("id",),
-    indexes=(("report_id", "source"), ("other_report_id",), ("rule", "holds")),
+    indexes=(("report_id", "source"), ("other_report_id",), ("holds", "rule")),
     foreign_keys=(("report_id", "reports", "id"), ("other_report_id", "reports", "id")),
 )
 
