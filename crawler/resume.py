@@ -90,15 +90,15 @@ def _open(path: Path) -> sqlite3.Connection | None:
 
 
 def _record_end(warc_path: Path, offset: int, records: int) -> int:
-    """Where the `records` records starting at `offset` end."""
+    """Where the `records` records starting at `offset` end (warcio's offsets are the file's own)."""
     with open(warc_path, "rb") as stream:
         stream.seek(offset)
         iterator = ArchiveIterator(stream)
-        length = 0
+        end = offset
         for _, record in zip(range(records), iterator, strict=False):
             record.raw_stream.read()
-            length = iterator.get_record_offset() + iterator.get_record_length()
-    return offset + length
+            end = iterator.get_record_offset() + iterator.get_record_length()
+    return end
 
 
 def repair_warc_tails(out_dir: Path, db: sqlite3.Connection, run_ids: list[int]) -> list[str]:

@@ -152,3 +152,52 @@ def test_a_clean_pause_keeps_the_jobdir_and_the_same_command_continues_from_it(t
     assert event == {"resumes": [1], "jobdir_kept": True}
     assert "Resuming crawl" in continued.stderr  # Scrapy read its queue back from the JOBDIR
     assert captures(out) == captures(reference) and max(captures(out).values()) == 1
+
+
+def _run(db, finished_at, reason):
+    stats = json.dumps({"finish_reason": reason}) if reason else None
+    db.execute("INSERT INTO runs (started_at, finished_at, stats) VALUES ('2026-11-01', ?, ?)", (finished_at, stats))
+
+
+def test_runs_after_the_last_finished_one_are_the_incomplete_ones(tmp_path):
+    from crawler.resume import incomplete_runs
+    from crawler.store.index import CaptureIndex
+
+    index = CaptureIndex(tmp_path / "captures.db")
+    for finished_at, reason in [("t", "finished"), (None, None), ("t", "shutdown"), ("t", "finished"),
+                                (None, None), ("t", "closespider_pagecount")]:
+        _run(index.db, finished_at, reason)
+    index.commit()
+    assert [row["id"] for row in incomplete_runs(index.db)] == [5, 6]
+
+
+def test_a_killed_runs_warc_is_cut_after_its_last_indexed_record(tmp_path):
+    from datetime import UTC, datetime
+
+    from crawler.resume import repair_warc_tails
+    from crawler.store.index import CaptureIndex
+    from crawler.store.warc import Exchange, WarcFiles
+
+    index = CaptureIndex(tmp_path / "captures.db")
+    _run(index.db, None, None)
+    warc = WarcFiles(tmp_path / "warc", "test", 10**9)
+    positions = []
+    for number in range(3):
+        exchange = Exchange(f"http://a.gov.cn/{number}", "GET", [], b"", 200, "OK", [("Content-Type", "text/plain")],
+                            f"page {number}".encode(), datetime.now(UTC))
+        positions.append(warc.write(exchange))
+    warc.close()
+    path = tmp_path / "warc" / positions[0].file
+    full_size = path.stat().st_size
+    with path.open("ab") as stream:
+        stream.write(b"\x1f\x8b\x08\x00half a record")  # what a kill in the middle of a write leaves
+    for number, position in enumerate(positions[:2]):  # the third capture never reached the index
+        index.add_capture(run_id=1, url=f"http://a.gov.cn/{number}", fetched_at="t", outcome="ok",
+                          warc_file=position.file, warc_offset=position.offset)
+    index.commit()
+    assert repair_warc_tails(tmp_path, index.db, [1]) == [positions[0].file]
+    assert path.stat().st_size == positions[2].offset < full_size
+    with path.open("rb") as stream:
+        uris = [record.rec_headers.get_header("WARC-Target-URI") for record in ArchiveIterator(stream)
+                if record.rec_type == "response"]
+    assert uris == ["http://a.gov.cn/0", "http://a.gov.cn/1"]
