@@ -102,7 +102,10 @@ def _review_values(template: Template, rng: random.Random, values: dict) -> None
 
 
 def format_value(value: int | float) -> str:
-    return str(value) if isinstance(value, int) else f"{value:g}"
+    """As a report prints it: integers plain, the fee with its decimals (never cut to 6 significant digits)."""
+    if isinstance(value, int):
+        return str(value)
+    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def art20_grid(template: Template, values: dict, unit: int) -> GridSpec:
