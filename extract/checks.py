@@ -73,16 +73,19 @@ def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[di
     skipped: set[str] = set()
     count = 0
     for inst in instances(template):
-        if any(key not in values for _, key in inst.terms + inst.equals):
+        pairs = inst.terms + inst.equals
+        try:
+            numbers = [values[key] for _, key in pairs]
+        except KeyError:
             skipped.add(inst.identity.id)
             count += 1
             continue
-        lhs = sum(values[key] for _, key in inst.terms)
-        rhs = sum(values[key] for _, key in inst.equals)
+        lhs = sum(numbers[: len(inst.terms)])
+        rhs = sum(numbers[len(inst.terms) :])
         checks.append({
             "rule": inst.identity.id, "table": inst.identity.table, "over": inst.along,
             "description": inst.identity.description, "holds": abs(lhs - rhs) <= TOLERANCE, "lhs": lhs, "rhs": rhs,
-            "terms": {label: values[key] for label, key in inst.terms + inst.equals},
+            "terms": {label: number for (label, _), number in zip(pairs, numbers, strict=True)},
         })
     warnings = []
     if count and cells:

@@ -39,6 +39,7 @@ _PAGE_NUMBER = re.compile(
     r"|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$"
 )
 _BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
+_DIGIT_RUN = re.compile(r"\d+")
 _SENTENCE_END = tuple("。！？；：:;!?…）)》”")
 _HEADING_START = re.compile(
     rf"^\s*(?:[{_CHINESE_NUMERALS}]+、|[(（][{_CHINESE_NUMERALS}\d]+[)）]|\d+[.．、](?!\d)|第.{{1,4}}[条章节项])"
@@ -132,8 +133,11 @@ def repeated_margins(pages: dict[int, list[str]]) -> set[str]:
         return set()
     counts: Counter[str] = Counter()
     for lines in pages.values():
-        content = [line.strip() for line in lines if line.strip()]
-        edges = {re.sub(r"\d+", "#", line) for line in content[:1] + content[-1:]}
+        first = next((line.strip() for line in lines if line.strip()), None)
+        if first is None:
+            continue
+        last = next(line.strip() for line in reversed(lines) if line.strip())
+        edges = {_DIGIT_RUN.sub("#", first), _DIGIT_RUN.sub("#", last)}
         counts.update(edges)
     return {line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1)}
 
@@ -144,23 +148,31 @@ def drop_page_furniture(lines: Sequence[Line], *, bare_numbers: bool = True) -> 
     With `bare_numbers=False` a bare number closing a page is kept: inside a table it may be a row's
     wrapped last value.
     """
+    for_text, for_tables = without_page_furniture(lines)
+    return for_text if bare_numbers else for_tables
+
+
+def without_page_furniture(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
+    """Both views of `drop_page_furniture` in one pass: (for the text, bare page-closing numbers dropped;
+    for the tables, those kept)."""
     pages: dict[int, list[str]] = {}
     for line in lines:
         if line.page is not None:
             pages.setdefault(line.page, []).append(line.text)
     margins = repeated_margins(pages)
-    last_of_page = _last_content_line_per_page(lines)
-    kept = []
+    last_of_page = _last_content_line_per_page(lines) if len(pages) > 1 else set()
+    for_text: list[Line] = []
+    for_tables: list[Line] = []
     for index, line in enumerate(lines):
         text = line.text.strip()
         if len(text) <= 24 and _PAGE_NUMBER.match(text):
             continue
-        if bare_numbers and index in last_of_page and _BARE_NUMBER.match(text) and len(pages) > 1:
+        if margins and _DIGIT_RUN.sub("#", text) in margins:
             continue
-        if margins and re.sub(r"\d+", "#", text) in margins:
-            continue
-        kept.append(line)
-    return kept
+        for_tables.append(line)
+        if not (index in last_of_page and _BARE_NUMBER.match(text)):
+            for_text.append(line)
+    return for_text, for_tables
 
 
 def _last_content_line_per_page(lines: Sequence[Line]) -> set[int]:

@@ -23,12 +23,12 @@ from extract.detect import (
     TEXT,
     detect,
 )
-from extract.document import Document
+from extract.document import Document, Line
 from extract.errors import ReadError
 from extract.limits import Limits
 from extract.metadata import detect_scope, detect_template, find_title, has_statistics_tables
 from extract.model import error_record, record, source_of
-from extract.normalize import drop_page_furniture, paragraphs
+from extract.normalize import paragraphs, without_page_furniture
 from extract.sections import split_sections
 from extract.tables import parse_tables
 from extract.template import Template, all_templates
@@ -75,7 +75,7 @@ def _grid_text(doc: Document) -> str:
     return "\n".join("\t".join(row) for grid in doc.tables for row in grid.rows)
 
 
-def _parse_cells(doc: Document, template: Template) -> tuple[list[dict], list[dict]]:
+def _parse_cells(doc: Document, template: Template, lines: list[Line]) -> tuple[list[dict], list[dict]]:
     """Cells and warnings; an OCR document's engines are parsed one by one and arbitrated by the identities."""
     readings = getattr(doc, "readings", None)
     if doc.ocr and readings:
@@ -85,7 +85,7 @@ def _parse_cells(doc: Document, template: Template) -> tuple[list[dict], list[di
         result = arbitrate({engine: p.cells for engine, p in parsed.items()}, template.id)
         first = next(iter(parsed.values()))
         return result.cells, [*first.warnings, *result.warnings]
-    parsed = parse_tables(doc, template)
+    parsed = parse_tables(doc, template, lines)
     if doc.ocr:
         for cell in parsed.cells:
             cell["method"] = "ocr"
@@ -93,12 +93,12 @@ def _parse_cells(doc: Document, template: Template) -> tuple[list[dict], list[di
     return parsed.cells, parsed.warnings
 
 
-def _template_by_parsing(doc: Document) -> Template | None:
+def _template_by_parsing(doc: Document, lines: list[Line]) -> Template | None:
     """When no detect string survived the layout (a header split into column fragments), the template
     whose declaration reads more cells that add up wins."""
     scored = []
     for template in all_templates():
-        cells = parse_tables(doc, template).cells
+        cells = parse_tables(doc, template, lines).cells
         checks, _ = checks_module.evaluate(template, cells)
         scored.append((len(cells) + sum(bool(c["holds"]) for c in checks), template.id, template))
     best = max(scored, key=lambda s: (s[0], s[1]))
@@ -118,19 +118,21 @@ def _confirm_ocr_cells(cells: list[dict], checks: list[dict]) -> None:
             cell["uncertain"] = False
 
 
-def _choose_template(doc: Document, text: str) -> tuple[str, Template | None]:
+def _choose_template(doc: Document, text: str, lines: list[Line]) -> tuple[str, Template | None]:
     """The template by content; by trial parsing when the layout split every detect string."""
     all_text = text + "\n" + _grid_text(doc)
     template_id, template, _ = detect_template(all_text)
     if template is None and has_statistics_tables(all_text):
-        template = _template_by_parsing(doc)
+        template = _template_by_parsing(doc, lines)
         template_id = template.id if template else template_id
     return template_id, template
 
 
-def _statistics(doc: Document, template: Template, overview: str) -> tuple[list[dict], list[dict], list[dict]]:
-    """Cells, checks and the warnings about them."""
-    cells, table_warnings = _parse_cells(doc, template)
+def _statistics(
+    doc: Document, template: Template, overview: str, lines: list[Line]
+) -> tuple[list[dict], list[dict], list[dict]]:
+    """Cells, checks and the warnings about them (`lines`: the table view of the document's lines)."""
+    cells, table_warnings = _parse_cells(doc, template, lines)
     checks, check_warnings = checks_module.evaluate(template, cells)
     if doc.ocr and not getattr(doc, "readings", None):
         _confirm_ocr_cells(cells, checks)
@@ -140,11 +142,12 @@ def _statistics(doc: Document, template: Template, overview: str) -> tuple[list[
 
 def extract_document(doc: Document, source: dict) -> dict:
     """The report-model record of a document a reader produced."""
-    paras = paragraphs(drop_page_furniture(doc.lines))
+    text_lines, table_lines = without_page_furniture(doc.lines)
+    paras = paragraphs(text_lines)
     text = "\n".join(paras)
     title = find_title(paras, doc.title)
     body = issuing_body(title) if title else None
-    template_id, template = _choose_template(doc, text)
+    template_id, template = _choose_template(doc, text, table_lines)
     sections, warnings = split_sections(paras, template)
     warnings = [{"code": "reader", "message": message} for message in doc.warnings] + warnings
     if not text.strip() and not doc.tables:
@@ -153,7 +156,7 @@ def extract_document(doc: Document, source: dict) -> dict:
     checks: list[dict] = []
     if template is not None:
         overview = next((s["text"] for s in sections if s["number"] == 1), "")
-        cells, checks, table_warnings = _statistics(doc, template, overview)
+        cells, checks, table_warnings = _statistics(doc, template, overview, table_lines)
         warnings += table_warnings
     return record(
         source=source, title=title, body=body, year=report_year(title) if title else None,

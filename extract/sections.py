@@ -43,6 +43,16 @@ def _heading_keys(section: Section) -> HeadingSpec:
             widest)
 
 
+_SPECS: dict[str, list[HeadingSpec]] = {}
+
+
+def _heading_specs(template: Template) -> list[HeadingSpec]:
+    """The heading keys of a template's sections (computed once per template)."""
+    if template.id not in _SPECS:
+        _SPECS[template.id] = [_heading_keys(section) for section in template.sections]
+    return _SPECS[template.id]
+
+
 def _match(paragraph: str, width: int, keys: tuple[str, str], spec: HeadingSpec) -> bool | None:
     """True for the declared heading, False for a renumbered or slightly different one, None for no heading."""
     _, full, cores, widest = spec
@@ -60,7 +70,7 @@ def _match(paragraph: str, width: int, keys: tuple[str, str], spec: HeadingSpec)
 
 def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeading]:
     """Declared headings among the paragraphs: each section at most once, in template order."""
-    specs = [_heading_keys(section) for section in template.sections]
+    specs = _heading_specs(template)
     found: list[FoundHeading] = []
     next_number = 1
     longest = 2 * max(spec[3] for spec in specs) + 16

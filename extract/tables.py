@@ -144,17 +144,18 @@ def items_from_grids(grids: list[Grid]) -> list[Item]:
 
 
 @lru_cache(maxsize=65536)
-def _key_chars(text: str) -> tuple[tuple[int, str], ...]:
-    """(position in text, key characters) for every character of a label that counts in its key."""
+def _label_key_positions(text: str) -> tuple[str, tuple[int, ...]]:
+    """A label's key string and, for each key character, its position in the label as written."""
     norm = unicodedata.normalize("NFKC", text)
     if len(norm) == len(text):
-        return tuple((m.start(), m.group()) for m in _KEY_CHAR.finditer(norm))
-    out = []
+        matches = list(_KEY_CHAR.finditer(norm))
+        return "".join(m.group() for m in matches), tuple(m.start() for m in matches)
+    key, positions = [], []
     for pos, ch in enumerate(text):
-        key = _NOT_KEY.sub("", unicodedata.normalize("NFKC", ch))
-        if key:
-            out.append((pos, key))
-    return tuple(out)
+        chars = _NOT_KEY.sub("", unicodedata.normalize("NFKC", ch))
+        key.append(chars)
+        positions.extend([pos] * len(chars))
+    return "".join(key), tuple(positions)
 
 
 @dataclass
@@ -173,14 +174,10 @@ class Stream:
             self.starts.append(len(self.owner))
             if item.kind != "label":
                 continue
-            chars = _key_chars(item.text)
-            key = "".join(k for _, k in chars)
+            key, positions = _label_key_positions(item.text)
             parts.append(key)
             self.owner.extend([index] * len(key))
-            if len(key) == len(chars):
-                self.raw_pos.extend(pos for pos, _ in chars)
-            else:
-                self.raw_pos.extend(pos for pos, k in chars for _ in k)
+            self.raw_pos.extend(positions)
         self.keys = "".join(parts)
         self.starts.append(len(self.owner))
 
@@ -627,15 +624,18 @@ def _missing_warnings(table: Table, cells: list[dict]) -> list[dict]:
     return warnings
 
 
-def parse_tables(doc: Document, template: Template) -> ParsedTables:
+def parse_tables(doc: Document, template: Template, lines: list[Line] | None = None) -> ParsedTables:
     """Every cell of the template's three tables that the document holds, with warnings for the rest.
 
-    Grids (real tables) are read first; a table the grids do not hold is read from the text lines.
+    Grids (real tables) are read first; a table the grids do not hold is read from the text lines
+    (`lines`: the document's lines already without page furniture, numbers closing a page kept).
     """
     sources = []
     if doc.tables:
         sources.append(items_from_grids(doc.tables))
-    sources.append(items_from_lines(drop_page_furniture(doc.lines, bare_numbers=False)))
+    if lines is None:
+        lines = drop_page_furniture(doc.lines, bare_numbers=False)
+    sources.append(items_from_lines(lines))
     regions = [table_regions(items, template) for items in sources]
     result = ParsedTables()
     for name in TABLE_NAMES:

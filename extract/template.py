@@ -193,5 +193,10 @@ def load_template(template_id: str) -> Template:
 
 def all_templates() -> list[Template]:
     """Every declared template, newest first."""
+    return list(_all_templates())
+
+
+@cache
+def _all_templates() -> tuple[Template, ...]:
     ids = sorted((p.stem for p in TEMPLATES_DIR.glob("*.json")), reverse=True)
-    return [load_template(i) for i in ids]
+    return tuple(load_template(i) for i in ids)

@@ -148,11 +148,14 @@ def _visual_lines(textpage: pdfium.PdfTextPage) -> list[str]:
     if len(text) != textpage.count_chars():  # characters beyond the BMP shift indices: take pdfium's own lines
         return [line.strip() for line in LINE_BREAK.split(textpage.get_text_bounded()) if line.strip()]
     box = _CharBoxes(textpage)
+    handle, rect, pointer, loose_box = box.textpage, box.rect, box.pointer, raw.FPDFText_GetLooseCharBox
     runs: list[Run] = []
-    for match in RUN.finditer(text):
-        x0, _, y0, y1 = box(match.start())  # loose boxes: one line's characters share bottom and top
-        x1 = box(match.end() - 1)[1]
-        runs.append(Run(x0, x1, y0, y1, match.group(), match.start()))
+    for match in RUN.finditer(text):  # the hot loop of the reader: the raw call inlined, two per run
+        start, end = match.span()
+        loose_box(handle, start, pointer)  # loose boxes: one line's characters share bottom and top
+        x0, y0, y1 = rect.left, rect.bottom, rect.top
+        loose_box(handle, end - 1, pointer)
+        runs.append(Run(x0, rect.right, y0, y1, match.group(), start))
     return [_join(line, box) for line in _group_lines(runs)]
 
 
@@ -205,12 +208,13 @@ def _group_lines(runs: list[Run]) -> list[list[Run]]:
 
 def _join(runs: list[Run], box: _CharBoxes) -> str:
     """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word."""
-    out = _run_text(runs[0], box)
+    parts = [_run_text(runs[0], box)]
     for previous, run in itertools.pairwise(runs):
-        gap = run.x0 - previous.x1
         height = max(run.y1 - run.y0, previous.y1 - previous.y0, 1.0)
-        out += (" " if gap > 0.2 * height else "") + _run_text(run, box)
-    return out
+        if run.x0 - previous.x1 > 0.2 * height:
+            parts.append(" ")
+        parts.append(_run_text(run, box))
+    return "".join(parts)
 
 
 def _run_text(run: Run, box: _CharBoxes) -> str:
@@ -220,7 +224,10 @@ def _run_text(run: Run, box: _CharBoxes) -> str:
     order they trail the run ("落实 三审三校 制度 … “ ”"). Each trailing mark is placed by a binary search
     on x among the run's other characters (which are in order), and the gap space left where it sits goes.
     """
-    text = run.text.rstrip()
+    text = run.text
+    if text[-1] not in QUOTE_MARKS and not text[-1].isspace():  # the common case, without stripping twice
+        return text.lstrip()
+    text = text.rstrip()
     if not text or text[-1] not in QUOTE_MARKS:
         return text.lstrip()
     trailing = TRAILING_QUOTES.search(run.text)
