@@ -172,8 +172,11 @@ class Pipeline:
         after = reports_file.stat().st_mtime_ns if reports_file.exists() else None
         if after is None or after == before or summary.get("finish_reason") not in ("finished", "closespider"):
             raise CrawlIncomplete(self.layout.raw, summary.get("finish_reason"))
+        run = summary.get("run") or {}
         figures = {"reports": summary["reports"], "attachments": summary["attachments"],
-                   "requests": summary["requests"], "new_reports": new_reports(self.layout.raw)}
+                   "requests": summary["requests"], "mode": run.get("mode"), "revisits": run.get("revisits"),
+                   "gone": run.get("gone"), "alerts": run.get("alerts", []),
+                   "new_reports": new_reports(self.layout.raw)}
         return self._finish(StageResult("crawl", True, summary.get("finish_reason") or "", figures=figures),
                             started, {"input": source})
 

@@ -11,6 +11,12 @@ from govreports.pipeline import Layout, Pipeline, StageResult
 from govreports.ui import Output
 
 STAGES = ("crawl", "extract", "load", "publish")
+SUMMARY_FIGURES = {  # what the summary table shows of each stage's figures (--json gives them all)
+    "crawl": ("mode", "reports", "attachments", "requests", "revisits", "gone"),
+    "extract": ("records", "failed", "cells"),
+    "load": ("read", "written", "unchanged", "issues"),
+    "publish": ("reports", "cells"),
+}
 
 
 def output_options(command):
@@ -30,11 +36,12 @@ def summarise(pipeline: Pipeline, output: Output) -> None:
 
 
 def _figures(result: StageResult) -> str:
-    keep = {"crawl": ("reports", "attachments", "requests"), "extract": ("records", "failed", "cells"),
-            "load": ("read", "written", "unchanged", "issues"), "publish": ("reports", "cells")}[result.stage]
-    parts = [f"{key} {result.figures[key]}" for key in keep if key in result.figures]
+    keep = SUMMARY_FIGURES[result.stage]
+    parts = [f"{key} {result.figures[key]}" for key in keep if result.figures.get(key) is not None]
     if result.stage == "crawl" and result.figures.get("new_reports"):
         parts.append(f"new {len(result.figures['new_reports'])}")
+    if result.stage == "crawl" and result.figures.get("alerts"):
+        parts.append("ALERTS: " + "; ".join(f"{a['portal']}: {a['alert']}" for a in result.figures["alerts"]))
     if result.stage == "extract" and result.figures.get("errors"):
         parts.append("errors: " + ", ".join(f"{code} {n}" for code, n in result.figures["errors"].items()))
     return ", ".join(parts)

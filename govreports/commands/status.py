@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from crawler.health import run_report
 from govreports.commands.run import output_options
 from govreports.pipeline import Layout, new_reports
 from govreports.ui import Output
@@ -54,6 +55,7 @@ def raw_status(layout: Layout) -> dict[str, Any]:
                       "AND id IN (SELECT max(id) FROM captures GROUP BY url) ORDER BY url")],
         "reports": len(_query(captures, "SELECT page_url FROM reports")),
         "new_in_last_run": new_reports(layout.raw),
+        "last_crawl": {k: v for k, v in run_report(layout.raw).items() if k != "portals"},
     }
 
 
@@ -68,7 +70,8 @@ def records_status(layout: Layout) -> dict[str, Any]:
             total += 1
             record = json.loads(line)
             for error in record.get("errors") or []:
-                failed.append({"report": record.get("title") or record.get("page_url") or record["source"],
+                failed.append({"report": record.get("title") or record.get("listing_title") or record.get("page_url")
+                                         or record["source"],
                                "page_url": record.get("page_url"), "code": error.get("code"),
                                "reason": error.get("message")})
     return {"records": total, "failed": failed}
@@ -107,6 +110,9 @@ def status(out: Path, quiet: bool, as_json: bool) -> None:
                   *[[f"captures: {outcome}", n] for outcome, n in raw["captures_by_outcome"].items()],
                   ["records extracted", report["records"]["records"]],
                   *[[f"archive: {table}", n] for table, n in report["archive"].items()]])
+    if raw["last_crawl"].get("alerts"):
+        output.table("alerts of the last crawl", ["portal", "alert"],
+                     [[a["portal"], a["alert"]] for a in raw["last_crawl"]["alerts"]])
     if raw["failed_fetches"]:
         output.table("fetches that failed", ["url", "outcome", "reason"],
                      [[f["url"], f["outcome"], f["reason"]] for f in raw["failed_fetches"]])
