@@ -14,13 +14,14 @@ from warcio.archiveiterator import ArchiveIterator
 from tests.crawler.conftest import MAXSIZE, run_crawl
 from tests.portal.documents import tiny_pdf
 from tests.portal.server import serve_portal
-from tests.portal.site import Page, build_site
+from tests.portal.site import Page, build_site, page
 
 LISTING = "/zwgk/zfxxgknb/"  # ETag: answered 304 on the re-crawl
 DETAIL_2022 = "/zwgk/zfxxgknb/202301/t20230120_901.html"  # ETag: 304, its attachments found in the stored copy
 REPLACED = "/zwgk/zfxxgknb/202301/P020230120.pdf"  # Last-Modified; new bytes between the crawls
 REMOVED = "/bm/jtj/art/2023/1/18/art_123_4001.html"  # 404 on the re-crawl
 MOVED_HOME = "/zwgk/zfxxgknb/202401/t20240119_1001.html"  # redirects to the home page on the re-crawl
+SOFT_GONE = "/bm/jtj/art/2024/1/20/art_123_5001.html"  # 200 "页面不存在" on the re-crawl
 
 
 def _with_validators(site: dict[str, Page]) -> dict[str, Page]:
@@ -37,12 +38,13 @@ def recrawl(tmp_path_factory):
         run_crawl(portal, out)
         before = {
             "removed": portal.pages[REMOVED].body, "moved": portal.pages[MOVED_HOME].body,
-            "replaced": portal.pages[REPLACED].body,
+            "replaced": portal.pages[REPLACED].body, "soft": portal.pages[SOFT_GONE].body,
         }
         portal.pages[REPLACED] = Page(tiny_pdf("Report 2022 city, corrected"), "application/pdf",
                                       headers={"Last-Modified": "Mon, 01 Apr 2024 08:00:00 GMT"})
         del portal.pages[REMOVED]
         portal.pages[MOVED_HOME] = Page(b"", status=302, headers={"Location": "/"})
+        portal.pages[SOFT_GONE] = page("页面不存在", "<p>对不起，您访问的页面不存在或已被删除！</p>")
         hits_before = dict(portal.hits)
         run_crawl(portal, out)
         hits_second = {path: count - hits_before.get(path, 0) for path, count in portal.hits.items()}
@@ -86,10 +88,10 @@ def test_second_crawl_stores_nothing_unchanged(recrawl):
             for record in ArchiveIterator(stream):
                 if record.rec_type == "response" and record.raw_stream.read():
                     full_records.append(record.rec_headers.get_header("WARC-Target-URI")[len(portal.base_url):])
-    assert full_records == [REPLACED]
+    assert sorted(full_records) == sorted([REPLACED, SOFT_GONE])  # the only new bytes on the portal
     unchanged = db.execute(
-        "SELECT url, status, revisit_of FROM captures WHERE run_id = ? AND sha256 IS NOT NULL AND url NOT LIKE ?",
-        (run, f"%{REPLACED}"),
+        "SELECT url, status, revisit_of FROM captures WHERE run_id = ? AND sha256 IS NOT NULL AND url NOT LIKE ? "
+        "AND url NOT LIKE ?", (run, f"%{REPLACED}", f"%{SOFT_GONE}"),
     ).fetchall()
     assert unchanged and all(row["revisit_of"] is not None for row in unchanged)
 
@@ -103,7 +105,9 @@ def test_a_replaced_report_is_a_new_version_and_the_old_one_is_kept(recrawl):
     assert versions[1]["sha256"] == hashlib.sha256(portal.pages[REPLACED].body).hexdigest()
 
 
-@pytest.mark.parametrize(("path", "outcome", "status"), [(REMOVED, "not_found", 404), (MOVED_HOME, "redirect", 302)])
+@pytest.mark.parametrize(("path", "outcome", "status"), [
+    (REMOVED, "not_found", 404), (MOVED_HOME, "redirect", 302), (SOFT_GONE, "soft_404", 200),
+])
 def test_a_page_that_disappeared_is_a_dated_gone_event_and_the_archive_keeps_it(recrawl, path, outcome, status):
     portal, out, db, before, _ = recrawl
     event = db.execute("SELECT * FROM events WHERE kind = 'gone' AND url = ?", (portal.base_url + path,)).fetchone()
@@ -111,7 +115,7 @@ def test_a_page_that_disappeared_is_a_dated_gone_event_and_the_archive_keeps_it(
     data = json.loads(event["data"])
     assert data["outcome"] == outcome and data["status"] == status
     archived = db.execute("SELECT path, sha256 FROM captures WHERE id = ?", (data["archived_capture"],)).fetchone()
-    body = before["removed" if path == REMOVED else "moved"]
+    body = before[{REMOVED: "removed", MOVED_HOME: "moved", SOFT_GONE: "soft"}[path]]
     assert archived["sha256"] == hashlib.sha256(body).hexdigest() and (out / archived["path"]).read_bytes() == body
     reports = [json.loads(line) for line in (out / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
     report = next(r for r in reports if r["page_url"] == portal.base_url + path)
