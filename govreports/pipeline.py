@@ -31,7 +31,7 @@ from typing import Any
 
 import click
 
-from govreports.ui import Output
+from govreports.ui import Output, log_without_tracebacks
 
 
 def min_free_bytes() -> int:
@@ -167,7 +167,8 @@ class Pipeline:
 
         before = reports_file.stat().st_mtime_ns if reports_file.exists() else None
         overrides = {"LOG_LEVEL": "WARNING" if self.output.chatty else "ERROR", **settings}
-        with self.output.progress("crawl", None) as advance, _CaptureCounter(self.layout.raw, advance):
+        with (self.output.progress("crawl", None) as advance, _CaptureCounter(self.layout.raw, advance),
+              log_without_tracebacks()):
             summary = run_crawl(self.layout.raw, seeds=seeds, urls=urls, overrides=overrides)
         after = reports_file.stat().st_mtime_ns if reports_file.exists() else None
         if after is None or after == before or summary.get("finish_reason") not in ("finished", "closespider"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import json
+import logging
 import os
 import sqlite3
 import sys
@@ -78,6 +79,31 @@ class Output:
     def emit_json(self, document: dict) -> None:
         if self.mode == "json":
             click.echo(json.dumps(document, ensure_ascii=False, indent=2, default=str))
+
+
+@contextmanager
+def log_without_tracebacks(prefixes: tuple[str, ...] = ("scrapy", "twisted", "crawler")) -> Iterator[None]:
+    """Keep the one-line log messages of these loggers and drop their tracebacks (Scrapy logs one for every
+    refused connection), unless GOVREPORTS_DEBUG is set. The crawl's outcomes are in its capture index and
+    summary; a wall of Twisted frames says nothing more to a user."""
+    if os.environ.get(DEBUG_VARIABLE):
+        yield
+        return
+    make_record = logging.getLogRecordFactory()
+
+    def without_traceback(*args, **kwargs) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        if record.name.startswith(prefixes) and record.exc_info:
+            kind, value = record.exc_info[0], record.exc_info[1]
+            record.msg = f"{record.msg} [{kind.__name__ if kind else 'error'}: {value}]"
+            record.exc_info = record.exc_text = None
+        return record
+
+    logging.setLogRecordFactory(without_traceback)
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(make_record)
 
 
 def explain(error: BaseException) -> str | None:

@@ -67,3 +67,14 @@ def test_json_mode_prints_only_json(tmp_path):
     status = json.loads(result.stdout)
     assert status["archive"]["reports"] == 0 and status["records"]["records"] == 0
     assert [stage["finished_at"] for stage in status["stages"]] == [None] * 4
+
+
+def test_an_unreachable_portal_is_an_alert_without_tracebacks(tmp_path):
+    from tests.e2e.helpers import free_port, govreports
+
+    closed = free_port()  # nothing listens there: every connection is refused
+    done = govreports("run", "--url", f"http://127.0.0.1:{closed}/", "--out", str(tmp_path), "--only", "crawl",
+                      "--set", "RETRY_TIMES=0")
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert "ConnectionRefusedError" in done.stderr and "ALERT" in done.stderr
