@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.run import run_crawl
+from govreports.ui import log_without_tracebacks
 
 
 def _setting(values: tuple[str, ...]) -> dict[str, str]:
@@ -35,6 +36,7 @@ def crawl(seeds: Path | None, urls: tuple[str, ...], out: Path, settings: tuple[
         if not seeds.exists():
             raise click.BadParameter(f"{seeds} does not exist (give --seeds FILE or --url URL)", param_hint="--seeds")
     overrides = {"LOG_LEVEL": "ERROR", **_setting(settings)} if quiet else _setting(settings)
-    summary = run_crawl(out, seeds=seeds, urls=urls, overrides=overrides)
+    with log_without_tracebacks():  # one line per failed download, not a Twisted traceback
+        summary = run_crawl(out, seeds=seeds, urls=urls, overrides=overrides)
     if not quiet:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
