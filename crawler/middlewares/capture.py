@@ -20,11 +20,12 @@ from twisted.internet.defer import CancelledError
 from twisted.internet.error import TimeoutError as TwistedTimeoutError
 
 from crawler.canonical import canonical_url
+from crawler.incremental import VALIDATED_BY
 from crawler.resume import REPLAYED
 from crawler.sniff import extension_for, media_type
 from crawler.store.index import iso, utc_now
 from crawler.store.raw import RawStore
-from crawler.store.warc import Exchange
+from crawler.store.warc import Exchange, RevisitOf
 
 STORED_ROLES = frozenset({"detail", "attachment"})
 
@@ -75,7 +76,10 @@ class CaptureMiddleware:
             response_headers=_headers(response.headers), body=body, fetched_at=fetched_at,
         )
         first = store.index.first_capture_of(sha256) if sha256 else None
-        position = store.warc.write(exchange, (first["url"], _parse(first["fetched_at"])) if first else None)
+        revisit = RevisitOf(first["url"], _parse(first["fetched_at"])) if first else None
+        if response.status == 304 and VALIDATED_BY in request.meta:
+            revisit = self._confirmed(store, request.meta[VALIDATED_BY])
+        position = store.warc.write(exchange, revisit)
         role = request.meta.get("role")
         path = None
         if outcome == "ok" and sha256 and role in STORED_ROLES:
@@ -93,6 +97,16 @@ class CaptureMiddleware:
         )
         request.meta["capture_id"] = capture_id
         return response
+
+    @staticmethod
+    def _confirmed(store: RawStore, capture_id: int) -> RevisitOf | None:
+        """The capture a 304 confirms (the one whose validators were sent), as a server-not-modified revisit."""
+        row = store.index.db.execute(
+            "SELECT url, fetched_at, warc_record_id FROM captures WHERE id = ?", (capture_id,)
+        ).fetchone()
+        if row is None:
+            return None
+        return RevisitOf(row["url"], _parse(row["fetched_at"]), row["warc_record_id"], not_modified=True)
 
     def process_exception(self, request, exception, spider):
         if isinstance(exception, IgnoreRequest) or REPLAYED in request.meta:

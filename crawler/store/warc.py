@@ -1,6 +1,10 @@
 """WARC writer (warcio): a request and a response record per HTTP exchange, all headers kept, a
 revisit record instead of a second copy when the same payload was captured before, files rotated by size.
 
+Two revisit profiles (WARC 1.1, section 6.7): *identical-payload-digest* for a 200 whose bytes were
+captured before, and *server-not-modified* for a 304 answering a conditional request; the latter names
+the capture it confirms (WARC-Refers-To-Target-URI, -Date and, when known, WARC-Refers-To).
+
 Scrapy hands us the body after transfer decoding, so a `Transfer-Encoding` header no longer describes
 the bytes; it is kept, renamed `X-Archive-Orig-Transfer-Encoding` (the convention of pywb/warcprox),
 so that WARC readers do not try to de-chunk a body that is not chunked.
@@ -19,6 +23,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 _HOP_BY_HOP_RENAMED = {"transfer-encoding"}
+SERVER_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,16 @@ class WarcPosition:
     file: str
     offset: int
     record_id: str
+
+
+@dataclass(frozen=True)
+class RevisitOf:
+    """The earlier capture a revisit record refers to; `not_modified` for a 304 (server-not-modified)."""
+
+    uri: str
+    date: datetime
+    record_id: str | None = None
+    not_modified: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +76,18 @@ def _archived_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ]
 
 
+def _not_modified_record(writer: WARCWriter, url: str, revisit_of: RevisitOf, http_headers: StatusAndHeaders,
+                         date: str):
+    """A server-not-modified revisit record: the 304's headers, no payload, the confirmed capture named."""
+    headers = {
+        "WARC-Date": date, "WARC-Profile": SERVER_NOT_MODIFIED, "WARC-Refers-To-Target-URI": revisit_of.uri,
+        "WARC-Refers-To-Date": _warc_date(revisit_of.date),
+    }
+    if revisit_of.record_id:
+        headers["WARC-Refers-To"] = revisit_of.record_id
+    return writer.create_warc_record(url, "revisit", http_headers=http_headers, warc_headers_dict=headers)
+
+
 class WarcFiles:
     """Appends records to `<out>/warc/<prefix>-<n>.warc.gz`, opening a new file past `max_size` bytes."""
 
@@ -92,8 +119,8 @@ class WarcFiles:
         assert self._writer is not None
         return self._writer
 
-    def write(self, exchange: Exchange, revisit_of: tuple[str, datetime] | None = None) -> WarcPosition:
-        """Write the request and the response (or, when `revisit_of` = (uri, date), a revisit) records."""
+    def write(self, exchange: Exchange, revisit_of: RevisitOf | None = None) -> WarcPosition:
+        """Write the request and the response (or, with `revisit_of`, a revisit) records."""
         writer = self._writer_for_next_record()
         assert self._file is not None
         date = _warc_date(exchange.fetched_at)
@@ -106,9 +133,11 @@ class WarcFiles:
                 exchange.url, "response", payload=io.BytesIO(exchange.body), length=None,
                 http_headers=response_headers, warc_headers_dict={"WARC-Date": date},
             )
+        elif revisit_of.not_modified:
+            response = _not_modified_record(writer, exchange.url, revisit_of, response_headers, date)
         else:
             response = writer.create_revisit_record(
-                exchange.url, warc_sha1(exchange.body), revisit_of[0], _warc_date(revisit_of[1]),
+                exchange.url, warc_sha1(exchange.body), revisit_of.uri, _warc_date(revisit_of.date),
                 http_headers=response_headers, warc_headers_dict={"WARC-Date": date},
             )
         record_id = response.rec_headers.get_header("WARC-Record-ID")

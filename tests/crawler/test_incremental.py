@@ -77,6 +77,26 @@ def test_validators_are_sent_and_a_304_is_answered_from_the_stored_copy(recrawl)
     assert report_2022["page"]["path"] and len(report_2022["attachments"]) == 2
 
 
+def test_a_304_is_a_server_not_modified_revisit_record_naming_the_capture_it_confirms(recrawl):
+    _, out, db, _, _ = recrawl
+    rows = db.execute("SELECT url, warc_file, warc_offset, revisit_of FROM captures WHERE run_id = ? AND status = 304",
+                      (_second_run(db),)).fetchall()
+    assert len(rows) == 2
+    for row in rows:
+        confirmed = db.execute("SELECT url, fetched_at, warc_record_id FROM captures WHERE id = ?",
+                               (row["revisit_of"],)).fetchone()
+        with (out / "warc" / row["warc_file"]).open("rb") as stream:
+            stream.seek(row["warc_offset"])
+            record = next(iter(ArchiveIterator(stream)))
+            assert record.rec_type == "revisit" and record.http_headers.get_statuscode() == "304"
+            assert record.raw_stream.read() == b""
+        headers = record.rec_headers
+        assert headers.get_header("WARC-Profile") == "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
+        assert headers.get_header("WARC-Refers-To-Target-URI") == confirmed["url"] == row["url"]
+        assert headers.get_header("WARC-Refers-To-Date")[:19] == confirmed["fetched_at"][:19]
+        assert headers.get_header("WARC-Refers-To") == confirmed["warc_record_id"]
+
+
 def test_second_crawl_stores_nothing_unchanged(recrawl):
     portal, out, db, _, _ = recrawl
     run = _second_run(db)
