@@ -16,6 +16,7 @@ Run from the repository root:  .venv/bin/python bench/ocr.py [--reports 3] [--ps
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import sys
 import time
@@ -67,7 +68,7 @@ def share_right(cells: list[dict], values: dict) -> int:
     return sum(cell["value"] == values[(cell["table"], cell["row"], cell["col"])] for cell in cells)
 
 
-def run_condition(condition: Condition, reports: int, seed: int, compare_psm: bool) -> None:
+def run_condition(condition: Condition, reports: int, seed: int, compare_psm: bool) -> dict:
     rng = random.Random(seed)
     totals = {"cells": 0, "final_right": 0, "uncertain": 0, "silent": 0, "pages": 0}
     engine_right: dict[str, int] = {}
@@ -104,6 +105,14 @@ def run_condition(condition: Condition, reports: int, seed: int, compare_psm: bo
     times = {engine: (engine_seconds[engine], engine_cpu[engine]) for engine in engine_seconds}
     times["page preparation"] = (float("nan"), prepare_cpu)
     print_condition(condition, totals, engine_right, times, psm_right if compare_psm else None)
+    cells, pages = totals["cells"], totals["pages"]
+    return {
+        **{f"{engine}_right": round(right / cells, 4) for engine, right in engine_right.items()},
+        "arbitrated_right": round(totals["final_right"] / cells, 4),
+        "uncertain": round(totals["uncertain"] / cells, 4),
+        "silently_wrong": totals["silent"],
+        **{f"{engine}_cpu_s_per_page": round(times[engine][1] / pages, 2) for engine in engine_right},
+    }
 
 
 def tesseract_cells_right(data: bytes, values: dict, psm: int) -> int:
@@ -134,9 +143,9 @@ def main() -> None:
     parser.add_argument("--psm", action="store_true", help="also compare Tesseract --psm 4 and 6")
     args = parser.parse_args()
     started = time.perf_counter()
-    for condition in CONDITIONS:
-        run_condition(condition, args.reports, args.seed, args.psm)
+    figures = {condition.name: run_condition(condition, args.reports, args.seed, args.psm) for condition in CONDITIONS}
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    print(json.dumps(figures, ensure_ascii=False))
 
 
 if __name__ == "__main__":
