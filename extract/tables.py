@@ -32,6 +32,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
+from itertools import groupby
 
 from rapidfuzz import fuzz
 
@@ -107,12 +108,11 @@ def _text_line_to_items(text: str, page: int | None, row: int) -> list[Item]:
     if "\t" in text:
         return _tab_cells_to_items(text.split("\t"), page, row, from_grid=False)
     items: list[Item] = []
-    for token in text.split():
-        kind = "value" if is_value(token) else "label"
-        if kind == "label" and items and items[-1].kind == "label":
-            items[-1].text += " " + token
+    for numbers, tokens in groupby(text.split(), key=is_value):  # a run of label tokens is one label
+        if numbers:
+            items.extend(Item("value", token, page, row) for token in tokens)
         else:
-            items.append(Item(kind, token, page, row))
+            items.append(Item("label", " ".join(tokens), page, row))
     return items
 
 

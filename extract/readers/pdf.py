@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
+from operator import attrgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -63,11 +64,12 @@ def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False)
         if count > limits.max_pages:
             raise ReadError("too_many_pages", f"PDF: {count} pages, over the limit of {limits.max_pages}")
         pages = [_page_lines(pdf, index) for index in range(count)]
-        scanned = sum(_chars(lines) for lines in pages) < MIN_CHARS_PER_PAGE * max(1, count)
+        chars = [_chars(lines) for lines in pages]
+        scanned = sum(chars) < MIN_CHARS_PER_PAGE * max(1, count)
         if not scanned:
             title = (pdf.get_metadata_value("Title") or "").strip() or None
             document = Document(media_type=PDF, method="pdf-text", pages=count, title=title)
-            images = [i for i, lines in enumerate(pages) if _chars(lines) < MIN_CHARS_PER_PAGE and _has_image(pdf[i])]
+            images = [i for i, n in enumerate(chars) if n < MIN_CHARS_PER_PAGE and _has_image(pdf[i])]
             if images:
                 _ocr_image_pages(pdf, images, pages, limits, document)
     finally:
@@ -185,13 +187,17 @@ class Run:
     start: int  # index of the first character on the page
 
 
+_TOP = attrgetter("y1")
+_LEFT = attrgetter("x0")
+
+
 def _group_lines(runs: list[Run]) -> list[list[Run]]:
     """Runs sharing most of their height form a line; lines from the top of the page down.
 
     Runs come sorted by their top edge, so a run can only belong to one of the last few lines opened.
     """
     lines: list[list] = []  # [bottom, top, members]
-    for run in sorted(runs, key=lambda r: -r.y1):
+    for run in sorted(runs, key=_TOP, reverse=True):
         height = run.y1 - run.y0 if run.y1 - run.y0 > 0.1 else 0.1
         for line in reversed(lines[-LINE_LOOKBACK:]):
             bottom, top = line[0], line[1]
@@ -203,11 +209,13 @@ def _group_lines(runs: list[Run]) -> list[list[Run]]:
                 break
         else:
             lines.append([run.y0, run.y1, [run]])
-    return [sorted(members, key=lambda r: r.x0) for _, _, members in lines]
+    return [sorted(members, key=_LEFT) if len(members) > 1 else members for _, _, members in lines]
 
 
 def _join(runs: list[Run], box: _CharBoxes) -> str:
     """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word."""
+    if len(runs) == 1:
+        return _run_text(runs[0], box)
     parts = [_run_text(runs[0], box)]
     for previous, run in itertools.pairwise(runs):
         height = max(run.y1 - run.y0, previous.y1 - previous.y0, 1.0)
