@@ -11,12 +11,14 @@ QUERIES: dict[str, dict] = {
         "title": "全文检索（按相关度排序） / Ranked full-text search",
         "description": "任意一个或多个汉字的词，忽略换行；按相关度（bm25）排序，带高亮摘要。Any word of one or more "
         "characters, ignoring line breaks; ranked by bm25 with highlighted snippets.",
-        "sql": """select r.id, r.title, r.year, r.body, r.province, r.city,
-  zh_snippet(r.text, :q) as snippet, round(bm25(reports_fts), 3) as rank
-from reports_fts join reports r on r.id = reports_fts.rowid
-where reports_fts match escape_fts(:q)
-order by rank
-limit 50""",
+        "sql": """with hits as (
+  select rowid, bm25(reports_fts) as rank from reports_fts
+  where reports_fts match escape_fts(:q) order by rank limit 50
+)
+select r.id, r.title, r.year, r.body, r.province, r.city,
+  zh_snippet(r.text, :q) as snippet, round(hits.rank, 3) as rank
+from hits join reports r on r.id = hits.rowid
+order by hits.rank""",
     },
     "numbers_that_do_not_add_up": {
         "title": "数字对不上的报告 / Reports whose numbers do not add up",
@@ -152,14 +154,16 @@ limit 100""",
     "search_feed": {
         "title": "检索结果（Atom） / New hits for a search (Atom feed)",
         "description": "某个词的最新命中，最新发布的在前；加 .atom 即为订阅源。Newest reports matching :q.",
-        "sql": """select 'tag:govreports,2024:report/' || r.id as atom_id, r.title as atom_title,
+        "sql": """with hits as (
+  select r.id from reports_fts join reports r on r.id = reports_fts.rowid
+  where reports_fts match escape_fts(:q) order by r.published desc limit 100
+)
+select 'tag:govreports,2024:report/' || r.id as atom_id, r.title as atom_title,
   coalesce(r.published, '1970-01-01') || 'T00:00:00Z' as atom_updated,
   coalesce(r.page_url, r.source_url, 'tag:govreports,2024:report/' || r.id) as atom_link,
   replace(replace(zh_snippet(r.text, :q), char(57344), ''), char(57345), '') as atom_content
-from reports_fts join reports r on r.id = reports_fts.rowid
-where reports_fts match escape_fts(:q)
-order by r.published desc
-limit 100""",
+from hits join reports r on r.id = hits.id
+order by r.published desc""",
     },
 }
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 from html import escape
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
@@ -80,11 +81,20 @@ def fts_query(query: str | None) -> str:
     return '"' + " ".join(tokens) + '"' + ("*" if prefix else "")
 
 
+def _char_pattern(char: str) -> str:
+    if char.lower() != char.upper():
+        return f"[{re.escape(char.lower())}{re.escape(char.upper())}]"
+    return re.escape(char)
+
+
+@cache
 def _query_pattern(query: str) -> re.Pattern | None:
+    """The query's characters with optional white space between them. Case is matched with [aA] classes, not
+    re.IGNORECASE, which made searching a 4,000-character Chinese text about 50 times slower."""
     chars = [c for c in unicodedata.normalize("NFKC", query or "") if not c.isspace() and c != '"']
     if not chars:
         return None
-    return re.compile(r"\s*".join(re.escape(c) for c in chars), re.IGNORECASE)
+    return re.compile(r"\s*".join(_char_pattern(c) for c in chars))
 
 
 def _squash(text: str) -> str:
@@ -97,8 +107,11 @@ def snippet_marked(text: str | None, query: str | None, width: int = 40) -> str 
     if not text:
         return None
     pattern = _query_pattern(query or "")
-    match = pattern.search(unicodedata.normalize("NFKC", text)) if pattern else None
-    flat = unicodedata.normalize("NFKC", text)
+    match = pattern.search(text) if pattern else None
+    flat = text
+    if match is None and pattern is not None:  # full-width letters or digits: compare in NFKC
+        flat = unicodedata.normalize("NFKC", text)
+        match = pattern.search(flat)
     if match is None:
         return re.sub(r"\s+", " ", flat[: 2 * width])
     start, end = max(0, match.start() - width), min(len(flat), match.end() + width)
