@@ -84,6 +84,8 @@ def archive_status(layout: Layout) -> dict[str, Any]:
         counts[table] = rows[0][0] if rows else 0
     failed_checks = _query(layout.db, "SELECT count(*) FROM checks WHERE holds = 0")
     counts["checks_failed"] = failed_checks[0][0] if failed_checks else 0
+    counts["issues"] = [dict(zip(("file", "line", "code", "message"), row, strict=True))
+                        for row in _query(layout.db, "SELECT file, line, code, message FROM load_issues ORDER BY line")]
     return counts
 
 
@@ -109,7 +111,7 @@ def status(out: Path, quiet: bool, as_json: bool) -> None:
                  [["reports found", raw["reports"]], ["crawl runs", len(raw["runs"])],
                   *[[f"captures: {outcome}", n] for outcome, n in raw["captures_by_outcome"].items()],
                   ["records extracted", report["records"]["records"]],
-                  *[[f"archive: {table}", n] for table, n in report["archive"].items()]])
+                  *[[f"archive: {table}", n] for table, n in report["archive"].items() if table != "issues"]])
     if raw["last_crawl"].get("alerts"):
         output.table("alerts of the last crawl", ["portal", "alert"],
                      [[a["portal"], a["alert"]] for a in raw["last_crawl"]["alerts"]])
