@@ -9,7 +9,7 @@ from __future__ import annotations
 import click
 
 from govreports.commands.archive import load, publish, serve
-from govreports.commands.crawl import crawl
+from govreports.commands.crawl import crawl, merge_stores_command
 from govreports.commands.demo import demo
 from govreports.commands.extract import extract
 from govreports.commands.run import run
@@ -24,6 +24,7 @@ def cli() -> None:
 
 
 cli.add_command(crawl)
+cli.add_command(merge_stores_command)
 cli.add_command(extract)
 cli.add_command(load)
 cli.add_command(publish)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from crawler.merge import MergeError, merge_stores
 from crawler.run import run_crawl
 from govreports.ui import log_without_tracebacks
 
@@ -40,3 +41,17 @@ def crawl(seeds: Path | None, urls: tuple[str, ...], out: Path, settings: tuple[
         summary = run_crawl(out, seeds=seeds, urls=urls, overrides=overrides)
     if not quiet:
         click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+
+
+@click.command("merge-stores")
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("stores", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--quiet", "-q", is_flag=True, help="Print no summary (the summary is JSON).")
+def merge_stores_command(target: Path, stores: tuple[Path, ...], quiet: bool) -> None:
+    """Merge distributed workers' raw stores into one raw store TARGET (run again: only what is new is added)."""
+    try:
+        summary = merge_stores(target, list(stores))
+    except MergeError as error:
+        raise click.ClickException(str(error)) from error
+    if not quiet:
+        click.echo(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
