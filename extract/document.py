@@ -18,6 +18,7 @@ class Grid:
 
     rows: list[list[str]]
     page: int | None = None
+    method: str | None = None  # how the grid was read, when not the document's method (PDF ruled tables)
 
 
 @dataclass

@@ -4,11 +4,14 @@
 title/year/body read, template detected by content, sections split, the three tables parsed (or, for
 OCR, every engine's reading parsed and arbitrated by the identities), identities checked.
 `extract_path(path)` reads a file first, choosing the reader by content (extract/detect.py), and turns
-any read failure into a record whose `errors` say why — a batch never stops on a bad file.
+any read failure into a record whose `errors` say why — a batch never stops on a bad file. A PDF whose
+text layer parsed incompletely has its ruled tables read as well, and the richer parse is kept
+(extract/table_fallback.py).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from extract import checks as checks_module
@@ -30,6 +33,7 @@ from extract.metadata import detect_scope, detect_template, find_title, has_stat
 from extract.model import error_record, record, source_of
 from extract.normalize import paragraphs, without_page_furniture
 from extract.sections import split_sections
+from extract.table_fallback import choose, needs_table_read
 from extract.tables import parse_tables
 from extract.template import Template, all_templates
 from vocab.titles import issuing_body, report_year
@@ -171,12 +175,28 @@ def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, docume
     source = source_of(data, media_type, **where)
     try:
         doc = document or read_document(data, media_type, limits)
-        return extract_document(doc, source)
+        result = extract_document(doc, source)
+        if media_type == PDF and needs_table_read(result):
+            return _with_table_read(data, doc, result, source)
+        return result
     except ReadError as error:
         return error_record(source, [error.as_dict()])
     except Exception as error:  # a reader or parser bug must not stop the batch: record it and go on
         message = f"extraction failed unexpectedly ({type(error).__name__}: {error}); please report this file"
         return error_record(source, [{"code": "extract_failed", "message": message}])
+
+
+def _with_table_read(data: bytes, doc: Document, text_layer: dict, source: dict) -> dict:
+    """The text layer's record, or the record parsed from the PDF's ruled tables when that is richer."""
+    from extract.readers.pdf import table_grids
+
+    try:
+        grids = table_grids(data)
+    except Exception as error:  # pdfplumber failing on a PDF pdfium could read: keep the text layer's record
+        return choose(text_layer, None, f"{type(error).__name__}: {error}")
+    if not grids:
+        return choose(text_layer, None, "no ruled table found")
+    return choose(text_layer, extract_document(replace(doc, tables=grids), source))
 
 
 def extract_path(path: str | Path, limits: Limits | None = None, document: Document | None = None) -> dict:

@@ -630,20 +630,22 @@ def parse_tables(doc: Document, template: Template, lines: list[Line] | None = N
     Grids (real tables) are read first; a table the grids do not hold is read from the text lines
     (`lines`: the document's lines already without page furniture, numbers closing a page kept).
     """
-    sources = []
+    sources, methods = [], []
     if doc.tables:
         sources.append(items_from_grids(doc.tables))
+        methods.append(next((grid.method for grid in doc.tables if grid.method), doc.method))
     if lines is None:
         lines = drop_page_furniture(doc.lines, bare_numbers=False)
     sources.append(items_from_lines(lines))
+    methods.append(doc.method)
     regions = [table_regions(items, template) for items in sources]
     result = ParsedTables()
     for name in TABLE_NAMES:
         table = template.tables[name]
         attempts: list[ParsedTables] = []
-        for items, found in zip(sources, regions, strict=True):
+        for items, found, method in zip(sources, regions, methods, strict=True):
             if name in found:
-                attempts.append(parse_table(items, found[name], table, doc.method))
+                attempts.append(parse_table(items, found[name], table, method))
                 if attempts[-1].cells:
                     break
         parsed = next((a for a in attempts if a.cells), None)

@@ -3,8 +3,8 @@
 Library choice (figures in README "## Extraction: libraries chosen", reproduced by bench/extract.py):
 pypdfium2's `get_text_bounded()` is the fastest text extractor measured on our PDFs (about 25× pdfplumber)
 and keeps each table row on one line; it is Apache/BSD licensed (PyMuPDF is AGPL). pdfplumber's
-`find_tables()` reads ruled tables as tables, but at ~45 ms a page it is only the fallback, called by
-`read_pdf(..., tables=True)` when the parse of the text layer came out incomplete.
+`find_tables()` reads ruled tables as tables, but at ~45 ms a page it is only the fallback: `table_grids`,
+called by the pipeline when the parse of the text layer came out incomplete (extract/table_fallback.py).
 
 Page headers and footers (a unit name, "第 3 页 共 5 页", "- 3 -") are lines that repeat, digits aside,
 at the top or bottom of most pages; they are dropped, and so are bare page numbers when they count up
@@ -32,6 +32,7 @@ from extract.document import Document, Grid, Line
 from extract.errors import ReadError
 from extract.limits import Limits
 from extract.readers.cells import join_fragments
+from extract.table_fallback import TABLES_METHOD
 
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 RUN = re.compile(r"[^\r\n]+")
@@ -328,7 +329,7 @@ def table_grids(data: bytes) -> list[Grid]:
             for table in page.find_tables():
                 rows = _expand_spans(table)
                 if rows:
-                    grids.append(Grid(rows=rows, page=page_number))
+                    grids.append(Grid(rows=rows, page=page_number, method=TABLES_METHOD))
             page.flush_cache()
     return grids
 
