@@ -6,14 +6,14 @@ fetch every attachment. Captures are stored by the downloader middlewares, not h
     scrapy crawl reports -a seeds=seeds/portals.csv -s OUT_DIR=out
 
 Requests carry only plain data in `meta` and name spider methods as callbacks, so they survive a
-scrapy-redis queue. The trap bounds (barren listing chains, per-host listing budget) are per process.
+scrapy-redis queue. Barren listing chains are counted in the requests' meta; the seen listing pages and
+the per-host listing budget are crawler.traps counters (shared through Redis in a distributed crawl).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import re
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -35,6 +35,8 @@ from crawler.classify import (
 from crawler.incremental import known_requests
 from crawler.items import ExcludedItem, ReportItem
 from crawler.seeds import Portal, adhoc_portals, load_seeds
+from crawler.store.raw import RawStore
+from crawler.traps import EXHAUSTED_EVENT, LocalTrapCounters, trap_counters, within_budget
 from vocab.titles import issuing_body, report_year
 
 HUB_DEPTH = 2
@@ -77,9 +79,8 @@ class ReportsSpider(scrapy.Spider):
         self.url_args = [u for u in re.split(r"[\s,]+", url or "") if u]
         self.seeds_path = seeds
         self.portals: dict[str, Portal] = {}
-        self.listing_pages: Counter[str] = Counter()
         self.seen_entries: set[str] = set()
-        self.seen_pages: set[str] = set()
+        self.traps: LocalTrapCounters = LocalTrapCounters(400)
         self.official_ips: frozenset[str] = frozenset()
 
     @classmethod
@@ -94,7 +95,7 @@ class ReportsSpider(scrapy.Spider):
             host for portal in portals for host in portal.hosts if not host.endswith(".gov.cn")
         )
         spider.barren_limit = settings.getint("BARREN_LISTING_LIMIT", 3)
-        spider.host_budget = settings.getint("HOST_LISTING_BUDGET", 400)
+        spider.traps = trap_counters(settings)
         spider.max_pages = settings.getint("LISTING_PAGES_MAX", 200)
         if not settings.frozen:
             spider.apply_politeness_overrides(settings)
@@ -149,32 +150,30 @@ class ReportsSpider(scrapy.Spider):
             meta={"portal": name, "role": role, "referrer": referrer, "cms": cms, "hub_depth": 0, "barren": 0, **meta},
         )
 
-    def _new_page(self, key: str) -> bool:
-        """Whether a listing page is new: duplicates must not eat the host's listing budget."""
-        if key in self.seen_pages:
-            return False
-        self.seen_pages.add(key)
-        return True
+    def _within_budget(self, url: str, portal: str) -> bool:
+        """Whether the host of this new listing page has budget left; the refusal that exhausts it is an event."""
+        host = host_of(url)
+        allowed, exhausted = within_budget(self.traps, host)
+        if exhausted:
+            budget = self.traps.budget
+            self.logger.warning("listing budget of %s pages exhausted on %s", budget, host)
+            self.crawler.stats.inc_value("govreports/listing_budget_exhausted")
+            RawStore.for_crawler(self.crawler).index.add_event(
+                EXHAUSTED_EVENT, url, portal, f"{host}: listing budget of {budget} pages (HOST_LISTING_BUDGET) "
+                "spent; further listing pages of this host are not fetched", host=host, budget=budget,
+            )
+        return allowed
 
     def _follow_listing(self, url: str, response: Response, role: str, **meta: Any):
-        host = host_of(url)
-        if not self._new_page(url):
+        if not self.traps.first_request(url) or not self._within_budget(url, response.meta["portal"]):
             return None
-        if self.listing_pages[host] >= self.host_budget:
-            if self.listing_pages[host] == self.host_budget:
-                self.logger.warning("listing budget of %s pages exhausted on %s", self.host_budget, host)
-                self.listing_pages[host] += 1
-            return None
-        self.listing_pages[host] += 1
         base = {key: response.meta[key] for key in ("hub_depth", "barren") if key in response.meta}
         return self.page_request(url, response.meta["portal"], role, response.url, **{**base, **meta})
 
     def _page_request(self, page: PageRequest, response: Response, barren: int):
-        host = host_of(page.url)
         key = canonical_url(page.url) + (repr(sorted(page.formdata.items())) if page.method == "POST" else "")
-        if not self._new_page(key) or self.listing_pages[host] >= self.host_budget:
+        if not self.traps.first_request(key) or not self._within_budget(page.url, response.meta["portal"]):
             return None
-        self.listing_pages[host] += 1
         inherited = {key: value for key, value in response.meta.items() if not key.startswith(_TRANSIENT_META)}
         meta = {**inherited, "role": "listing", "referrer": response.url, "barren": barren, **page.meta}
         if page.method == "POST":

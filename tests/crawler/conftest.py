@@ -4,13 +4,17 @@ process), with politeness set explicitly for loopback, and hand the tests the po
 from __future__ import annotations
 
 import json
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import redis
 
 from tests.portal.server import Portal, serve_portal
 
@@ -19,6 +23,7 @@ LOOPBACK_POLITENESS = [
     "-s", "AUTOTHROTTLE_START_DELAY=0", "-s", "AUTOTHROTTLE_MAX_DELAY=0.5", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=4",
 ]
 MAXSIZE = 1024 * 1024
+REDIS_SERVER = shutil.which("redis-server")
 
 
 @dataclass
@@ -61,3 +66,31 @@ def crawl(tmp_path_factory) -> Crawl:
     with serve_portal(huge_size=3 * MAXSIZE) as portal:
         log = run_crawl(portal, out)
     return Crawl(portal, out, log)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def redis_url(tmp_path_factory):
+    assert REDIS_SERVER, "redis-server is not installed (setup.sh installs it)"
+    directory = tmp_path_factory.mktemp("redis")
+    port = _free_port()
+    server = subprocess.Popen([REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory),
+                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    client = redis.Redis.from_url(url)
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            assert time.monotonic() < deadline and server.poll() is None, "redis-server did not start"
+            time.sleep(0.05)
+    yield url
+    server.terminate()
+    server.wait(timeout=20)

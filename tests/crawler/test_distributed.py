@@ -7,9 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import time
@@ -18,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-import redis
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.merge import MergeError, merge_stores
@@ -27,37 +24,8 @@ from tests.crawler.test_resume import captures, command, settle_flaky_pages
 from tests.portal.server import serve_portal
 from tests.portal.site import build_site
 
-REDIS_SERVER = shutil.which("redis-server")
 ROBOTS = "robots.txt"  # every worker reads robots.txt itself: it never goes through the shared scheduler
 SITE = build_site()  # one set of bytes for every crawl here (the mock's DOCX files carry their build time)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def redis_url(tmp_path_factory):
-    assert REDIS_SERVER, "redis-server is not installed (setup.sh installs it)"
-    directory = tmp_path_factory.mktemp("redis")
-    port = _free_port()
-    server = subprocess.Popen([REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(directory),
-                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 20
-    while True:
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            assert time.monotonic() < deadline and server.poll() is None, "redis-server did not start"
-            time.sleep(0.05)
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
 
 
 def worker(base_url: str, out: Path, redis_url: str, job: str) -> list[str]:
