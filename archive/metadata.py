@@ -6,6 +6,9 @@ columns and the `labels` vocabulary from extract/templates/*.json. Nothing is wr
 
 from __future__ import annotations
 
+from html import escape
+from urllib.parse import quote
+
 from archive.queries import QUERIES
 from archive.schema import TABLES, wide_tables
 from extract.template import load_template
@@ -64,6 +67,8 @@ def build_metadata(database: str = "archive") -> dict:
         tables[name] = _wide_table_metadata(name)
     tables["reports"].update(
         {
+            "description_html": f"{escape(tables['reports']['description'])} "
+            f'<a href="/{quote(database)}/search">按相关度排序的全文检索 · ranked full-text search</a>',
             "facets": REPORT_FACETS,
             "sort_desc": "published",
             "size": 20,

@@ -71,6 +71,11 @@ def test_the_instance_is_read_only_with_limits_and_no_facet_suggestions(client):
     assert page.headers["x-content-type-options"] == "nosniff"
 
 
+def test_the_reports_page_leads_to_the_ranked_search(client):
+    html = client.get("/{db}/reports").text
+    assert 'href="/archive/search"' in html
+
+
 def test_reports_have_the_facets_researchers_need(client):
     data = client.json("/{db}/reports.json?_size=1")
     assert set(data["facet_results"]) == set(REPORT_FACETS)
