@@ -62,16 +62,25 @@ def _read(path: str) -> str:
 
 
 def headline(output: str) -> str:
+    """The trailing JSON object of the output (on one line or indented over several) as `key value, ...`;
+    else the last line."""
     lines = [line for line in output.strip().splitlines() if line.strip()]
     if not lines:
         return ""
-    try:
-        figures = json.loads(lines[-1])
-    except ValueError:
-        return lines[-1][:200]
-    if not isinstance(figures, dict):
-        return lines[-1][:200]
-    return ", ".join(f"{key} {value}" for key, value in figures.items())
+    for start in range(len(lines) - 1, -1, -1):
+        if lines[start].startswith("{"):
+            try:
+                figures = json.loads("\n".join(lines[start:]))
+            except ValueError:
+                continue
+            if isinstance(figures, dict):
+                return ", ".join(f"{key} {_short(value)}" for key, value in figures.items())
+    return lines[-1][:200]
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
 
 
 def run(script: Path, quick: bool, timeout: float) -> dict:
