@@ -27,11 +27,12 @@ _SMALL_PAGE = 6000  # characters: an error page is short; a report page mentioni
 
 def _challenge(status: int, body: bytes, headers) -> tuple[str, str] | None:
     head = body[:200_000]
+    cookies = b" ".join(headers.getlist("Set-Cookie")).lower()
     if status in (412, 202) and b"$_ts" in head:
         return "blocked_ruishu", f"HTTP {status} with a $_ts challenge script (瑞数)"
-    if status in (521, 512) and b"__jsl_clearance" in head:
+    # 加速乐 spells the cookie name in pieces in its script (('_')+('_j')+('sl_clearance=...')) and sets __jsluid.
+    if status in (521, 512) and (b"sl_clearance" in head or b"__jsluid" in cookies):
         return "blocked_jsl", f"HTTP {status} with a __jsl_clearance challenge (加速乐)"
-    cookies = b" ".join(headers.getlist("Set-Cookie")).lower()
     if b"wzws" in cookies or b"wzws_" in head.lower()[:20_000] or b"WZWSREL" in head:
         return "blocked_wzws", "WZWS JS challenge"
     return None

@@ -40,6 +40,7 @@ from crawler.traps import EXHAUSTED_EVENT, LocalTrapCounters, trap_counters, wit
 from vocab.titles import issuing_body, report_year
 
 HUB_DEPTH = 2
+LISTING_MIN_REPORTS = 2  # report titles linked from a page without a report body that make it a listing
 # Words that make a non-report link worth recording as an exclusion (a lookalike), not mere navigation.
 LOOKALIKE_HINTS = ("年报", "报告", "工作要点", "指南", "解读", "图解", "目录")
 CONTENT_SELECTORS = (
@@ -270,15 +271,33 @@ class ReportsSpider(scrapy.Spider):
         for url in document_links(content, response.url):
             if self.may_fetch_document(url, meta["portal"]) and url not in attachments:
                 attachments.append(url)
+        inline = is_inline_report(content)
+        if not inline and is_listing_page(content, response.url):
+            yield from self._listing_behind_report_title(response)
+            return
         published = normal_date(page_meta.get("PubDate")) or normal_date(page_meta.get("发文日期")) or _url_date(
             response.url) or meta.get("listing_date") or _labelled_date(text)
         yield self.report_item(
             title, meta["listing_title"], response.url, page_meta, published, meta["portal"],
-            inline=is_inline_report(content), attachments=attachments, listing_url=meta.get("listing_url"),
+            inline=inline, attachments=attachments, listing_url=meta.get("listing_url"),
         )
         for url in attachments:
             yield scrapy.Request(url, callback=self.parse_attachment, errback=self.download_failed,
                                  meta={"portal": meta["portal"], "referrer": response.url, "role": "attachment"})
+
+    def _listing_behind_report_title(self, response: TextResponse):
+        """A link titled like a report that leads to a listing (a year folder such as "2017年政府信息公开年报"
+        → `.../gknb2017/`): recorded as such, its capture relabelled, and walked as a listing."""
+        store = RawStore.for_crawler(self.crawler)
+        if response.meta.get("capture_id") is not None:
+            store.index.db.execute("UPDATE captures SET role = 'listing' WHERE id = ?", (response.meta["capture_id"],))
+        store.index.add_event(
+            "listing_not_report", response.url, response.meta["portal"],
+            f"{response.meta.get('listing_title')!r} leads to a listing of reports, not to a report: followed as a "
+            "listing", listing_title=response.meta.get("listing_title"), referrer=response.meta.get("referrer"),
+        )
+        response.meta["role"] = "listing"
+        yield from self.parse_page(response)
 
     def download_failed(self, failure):
         """A report page or attachment that could not be downloaded: the capture index has the outcome."""
@@ -359,6 +378,17 @@ def document_links(content, base_url: str) -> list[str]:
 
 def _join(base: str, href: str) -> str:
     return urljoin(base, href.strip())
+
+
+def is_listing_page(content, url: str) -> bool:
+    """Whether a page reached through a report-like title is a listing: its main content (prev/next links
+    sit outside the article body) links reports of several titles — a report page's own files (its PDF
+    and DOCX under the same title) do not count twice. The caller has found no report body on it."""
+    titles = {
+        re.sub(r"\s+", "", link.text) for link in links_in(content, url)
+        if classify_title(link.text).is_report and canonical_url(link.url) != canonical_url(url)
+    }
+    return len(titles) >= LISTING_MIN_REPORTS
 
 
 def is_inline_report(content) -> bool:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from tests.portal.site import CITY, DEPARTMENT
+from tests.portal.site import AUDIT, CITY, DEPARTMENT, LOGIN, STATISTICS, YEAR_FOLDER
 
 T = "/zwgk/zfxxgknb"
 J = "/bm/jtj/art"
@@ -22,6 +22,8 @@ EXPECTED_REPORTS = {
     (2023, DEPARTMENT, f"{J}/2024/1/20/art_123_5001.html", True, ()),
     (2022, DEPARTMENT, f"{J}/2023/1/18/art_123_4001.html", True, (f"{J}/2023/1/18/P020230118.docx",)),
     (2021, DEPARTMENT, None, False, (f"{J}/2022/1/10/P020220110.pdf",)),
+    (2016, STATISTICS, f"{YEAR_FOLDER}t20170115_100.html", True, ()),
+    (2016, AUDIT, None, False, (f"{YEAR_FOLDER}P020170116.pdf",)),
 }
 
 
@@ -86,8 +88,33 @@ def test_blocked_and_broken_responses_are_classified_and_never_stored(crawl):
         "/loop/a.html": (302, "redirect"),
         "/loop/b.html": (302, "redirect"),
         f"{T}/202301/P020230120.docx": (503, "http_error"),
+        f"{T}/201501/t20150110_200.html": (302, "redirect"),
+        f"{LOGIN}?service={T}/201501/t20150110_200.html": (200, "login_page"),
+        f"{T}/201401/t20140110_150.html": (200, "blocked_wzws"),
+        f"{T}/201301/t20130110_100.html": (521, "blocked_jsl"),
     }
     assert all(row["path"] is None for row in rows)
+
+
+def test_login_and_challenge_pages_never_become_reports(crawl):
+    years = {r["year"] for r in crawl.reports() if r["body"] == CITY}
+    assert not years & {2012, 2013, 2014}
+    with crawl.db() as db:
+        held = db.execute("SELECT COUNT(*) FROM reports WHERE year IN (2012, 2013, 2014)").fetchone()[0]
+    assert held == 0
+    assert not any(LOGIN in (item["url"] for item in r["attachments"]) for r in crawl.reports())
+
+
+def test_a_year_folder_titled_like_a_report_is_walked_as_a_listing_not_taken_for_a_report(crawl):
+    assert not any(crawl.path(r["page_url"]) == YEAR_FOLDER for r in crawl.reports())
+    with crawl.db() as db:
+        event = db.execute("SELECT url, message FROM events WHERE kind = 'listing_not_report'").fetchone()
+        role = db.execute("SELECT role FROM captures WHERE url = ?", (crawl.base + YEAR_FOLDER,)).fetchone()[0]
+        held = db.execute("SELECT COUNT(*) FROM reports WHERE page_url = ?", (crawl.base + YEAR_FOLDER,)).fetchone()
+    assert crawl.path(event["url"]) == YEAR_FOLDER and "2016年政府信息公开年报" in event["message"]
+    assert role == "listing" and held[0] == 0
+    inside = {r["body"] for r in crawl.reports() if crawl.path(r["page_url"]).startswith(YEAR_FOLDER)}
+    assert inside == {STATISTICS, AUDIT}
 
 
 def test_huge_attachment_is_abandoned_and_recorded(crawl):

@@ -145,5 +145,5 @@ def test_a_page_that_disappeared_is_a_dated_gone_event_and_the_archive_keeps_it(
 def test_a_redirect_to_the_home_page_is_not_taken_for_the_report(recrawl):
     portal, out, _, _, _ = recrawl
     reports = [json.loads(line) for line in (out / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(reports) == 8
+    assert len(reports) == 10
     assert all(r["page_url"] != portal.base_url + "/" for r in reports)

@@ -60,6 +60,6 @@ def test_changed_bytes_are_a_new_version_and_the_old_one_is_kept(twice):
 def test_reports_file_describes_the_whole_store_once(twice):
     portal, out, _ = twice
     reports = [json.loads(line) for line in (out / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert len(reports) == 8
+    assert len(reports) == 10
     report = next(r for r in reports if any(a["url"].endswith(CHANGED) for a in r["attachments"]))
     assert report["attachments"][0]["sha256"] == hashlib.sha256(portal.pages[CHANGED].body).hexdigest()

@@ -99,7 +99,7 @@ def test_resumed_crawl_has_the_captures_of_an_uninterrupted_crawl_none_twice(kil
     reference, out, _, _, _, summary = killed_and_resumed
     assert captures(out) == captures(reference)
     assert max(captures(out).values()) == 1
-    assert reports(out) == reports(reference) and len(reports(out)) == 8
+    assert reports(out) == reports(reference) and len(reports(out)) == 10
     assert summary["finish_reason"] == "finished" and summary["run"]["mode"] == "resume"
     assert summary["run"]["resumed_runs"] == [1]
 

@@ -13,8 +13,13 @@ Reports (each is one line of reports.jsonl):
   2023 交通局  Hanweb detail, GBK without any declared charset, inline only
   2022 交通局  Hanweb detail, inline + DOCX attachment (one report, two representations)
   2021 交通局  second dataproxy window, entry straight to a PDF
+  2016 统计局  inside the Beijing-style year folder "2016年政府信息公开年报" (`gknb2016/`, itself a listing),
+               a detail page with the report inline
+  2016 审计局  in the same folder, an entry straight to a PDF
 The 2022 DOCX answers 503 once (retried with backoff).
 Not reports: 2019 (404), 2018 (412 + $_ts), 2016 (soft 404: 200 "页面不存在"), 2015 (a redirect loop),
+2014 (302 to a login page), 2013 (WZWS challenge: 200 + wzws_cid cookie), 2012 (加速乐: 521 + __jsluid
+cookie and an obfuscated __jsl_clearance script), the year folder itself (a listing titled like a report),
 the lookalikes 工作要点, 编制通知, 解读, 图解, a company 年报, a mirror copy on a non-official host;
 a calendar trap under the column.
 """
@@ -28,6 +33,10 @@ from tests.portal.documents import tiny_doc, tiny_docx, tiny_pdf
 
 CITY = "某某市人民政府"
 DEPARTMENT = "某某市交通运输局"
+STATISTICS = "某某市统计局"
+AUDIT = "某某市审计局"
+YEAR_FOLDER = "/zwgk/zfxxgknb/gknb2016/"
+LOGIN = "/sso/login.html"
 HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
             "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
 HANWEB_TOTAL = 50
@@ -135,6 +144,40 @@ def hanweb_window(start: int, end: int) -> Page:
     return Page(xml.encode("utf-8"), "text/xml; charset=UTF-8")
 
 
+def challenge_pages() -> dict[str, Page]:
+    """Report links answered by a login page and by the WZWS and 加速乐 (jsl) anti-bot challenges."""
+    wzws = (b"<html><head><script>var wzwsquestion=\"Q7ZP\";var wzwsfactor=\"6142\";var wzwsmethod=\"post\";"
+            b"var wzwsparams=\"\";var dynamicurl=\"/WZWSREL3p3Z2svemZ4eGdrbmI=\";</script>"
+            b"<script src='/wzwsjs/wzws.js'></script></head><body></body></html>")
+    jsl = (b"<html><body><script>document.cookie=('_')+('_j')+('sl_clearance=1700000000.123|0|')+"
+           b"(function(){return 'abc'})()+';max-age=3600;path=/';location.href=location.pathname+location.search"
+           b"</script></body></html>")
+    login = page("用户登录", '<form action="/sso/auth" method="post"><input name="username"> '
+                 '<input type="password" name="password"><button>登录</button></form>')
+    return {
+        "/zwgk/zfxxgknb/201501/t20150110_200.html": Page(b"", status=302, headers={
+            "Location": f"{LOGIN}?service=/zwgk/zfxxgknb/201501/t20150110_200.html"}),
+        LOGIN: login,
+        "/zwgk/zfxxgknb/201401/t20140110_150.html": Page(wzws, headers={"Set-Cookie": "wzws_cid=5f1e2d; path=/"}),
+        "/zwgk/zfxxgknb/201301/t20130110_100.html": Page(jsl, status=521, headers={
+            "Set-Cookie": "__jsluid_h=0c4f1d9e; max-age=31536000; path=/; HttpOnly"}),
+    }
+
+
+def year_folder_pages() -> dict[str, Page]:
+    """A Beijing-style year folder: a link titled like a report that leads to a listing of reports."""
+    return {
+        YEAR_FOLDER: page("2016年政府信息公开年报", "<h2>2016年政府信息公开年报</h2>" + listing_items([
+            ("t20170115_100.html", report_title(STATISTICS, 2016), "2017-01-15"),
+            ("P020170116.pdf", report_title(AUDIT, 2016), "2017-01-16"),
+        ])),
+        f"{YEAR_FOLDER}t20170115_100.html": detail(
+            report_title(STATISTICS, 2016), inline_report(STATISTICS, 2016), "2017-01-15",
+            "11410000MB2222222X/2017-00001"),
+        f"{YEAR_FOLDER}P020170116.pdf": Page(tiny_pdf("Report 2016 audit"), "application/pdf"),
+    }
+
+
 def build_site() -> dict[str, Page]:
     """Every static page of the portal by path (dynamic ones — dataproxy, calendar, huge file — are in server.py)."""
     pdf_2023 = tiny_pdf("Report 2023 city")
@@ -156,6 +199,7 @@ def build_site() -> dict[str, Page]:
             ("/zwgk/zfxxgknb/202401/t20240121_1003.html", "图解：某某市2023年政府信息公开工作年度报告", "2024-01-21"),
             ("http://mirror.example.com/copy/2023.html", "某某市人民政府2023年政府信息公开工作年度报告（转载）",
              "2024-02-01"),
+            (YEAR_FOLDER, "2016年政府信息公开年报", "2017-02-01"),
         ], 0, 3),
         "/zwgk/zfxxgknb/index_1.html": trs_listing([
             ("/zwgk/zfxxgknb/202401/t20240119_1001.html?utm_source=wechat&spm=a1.b2", report_title(CITY, 2023),
@@ -171,6 +215,9 @@ def build_site() -> dict[str, Page]:
             ("/zwgk/zfxxgknb/201801/t20180110_400.html", report_title(CITY, 2017), "2018-01-10"),
             ("/zwgk/zfxxgknb/201701/t20170110_300.html", report_title(CITY, 2016), "2017-01-10"),
             ("/loop/a.html", report_title(CITY, 2015), "2016-01-10"),
+            ("/zwgk/zfxxgknb/201501/t20150110_200.html", report_title(CITY, 2014), "2015-01-10"),
+            ("/zwgk/zfxxgknb/201401/t20140110_150.html", report_title(CITY, 2013), "2014-01-10"),
+            ("/zwgk/zfxxgknb/201301/t20130110_100.html", report_title(CITY, 2012), "2013-01-10"),
         ], 2, 3),
         "/zwgk/zfxxgknb/202401/t20240119_1001.html": detail(
             report_title(CITY, 2023),
@@ -224,5 +271,7 @@ def build_site() -> dict[str, Page]:
             tiny_docx(report_title(DEPARTMENT, 2022), HEADINGS),
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         "/bm/jtj/art/2022/1/10/P020220110.pdf": Page(tiny_pdf("Report 2021 transport"), "application/pdf"),
+        **challenge_pages(),
+        **year_folder_pages(),
     }
     return site
