@@ -5,7 +5,8 @@ duplicates filter in Redis — scrapy-redis's Scheduler, queue and RFPDupeFilter
         --set DISTRIBUTED=1 --set REDIS_URL=redis://queue.example:6379/0 --set DISTRIBUTED_JOB=2026-11
 
 `DISTRIBUTED=1` (the add-on below, in ADDONS) switches the scheduler; every worker keeps its own raw store
-(WARC files, captures.db), the union of which is the crawl. Keys live under `govreports:<job>:`, and are
+(WARC files, captures.db); `govreports merge-stores` (crawler.merge) makes one raw store of them when the
+workers are done. Keys live under `govreports:<job>:`, and are
 kept when a worker stops (SCHEDULER_PERSIST): a worker that finishes never wipes the queue under the
 others, and a worker run again joins the same job. A new crawl (next month's) takes a new DISTRIBUTED_JOB.
 
