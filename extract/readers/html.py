@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 
 import lxml.etree
 import lxml.html
@@ -33,6 +34,8 @@ from extract.readers.cells import drop_covered_columns, join_fragments
 MAX_SPAN = 1000
 MIN_DATA_ROWS = 3
 BLOCK_TAGS = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
+PARAGRAPH_TAGS = tuple(BLOCK_TAGS - {"tr"})
+MAX_CONTAINER_GROWTH = 1.25  # a located container much larger than trafilatura's article holds page furniture
 CHALLENGE_MARKERS = (
     (re.compile(r"\$_ts\s*=|\$_ts\["), "瑞数 (Ruishu) dynamic-cookie challenge ($_ts)"),
     (re.compile(r"__jsl_clearance"), "加速乐 (jiasule) challenge (__jsl_clearance)"),
@@ -72,20 +75,67 @@ def read_html(data: bytes, limits: Limits | None = None, declared_charset: str |
 
 
 def _lines(text: str, root: lxml.html.HtmlElement, data_tables: list) -> tuple[list[Line], list[str]]:
-    """trafilatura's article lines, checked against the element holding the data tables.
+    """trafilatura's article lines, checked against the element holding the article.
 
-    trafilatura drops a paragraph whose text repeats an earlier one (a second "无。" under 六 after one
-    under 五): when the tables' container has prose that trafilatura's output lacks, the container's own
-    lines are used instead. A page trafilatura finds no article in is read without its page furniture.
+    trafilatura collapses paragraphs whose text repeats an earlier one (a second "无。" under 六 after one
+    under 五; a table written as lines, where "0 0 0 0 0 0" or "总计" recur), whatever its `deduplicate`
+    setting: its recovery pass drops elements whose text it already holds. So its output is checked
+    against the article's element in the page — the element holding the data tables, else the deepest
+    element holding the paragraphs trafilatura took — and when that element has lines trafilatura's
+    output lacks, its own lines are used instead. A page trafilatura finds no article in is read without
+    its page furniture.
     """
     lines = _article_lines(text)
     container = _common_ancestor(data_tables)
+    located = container is None
+    if located:
+        container = _article_container(root, lines)
     if container is not None:
-        own = _block_lines(copy.deepcopy(container))
-        missing = _missing_prose(own, lines)
-        if missing:
-            return own, [f"trafilatura dropped {missing} paragraph(s): the article was read from its container"]
+        own = _block_lines(container if located else copy.deepcopy(container))
+        dropped = _missing_prose(own, lines) + _lost_repeats(own, lines)
+        if dropped and not (located and _chars(own) > MAX_CONTAINER_GROWTH * _chars(lines)):
+            return own, [f"trafilatura dropped {dropped} line(s): the article was read from its container"]
     return lines or _block_lines(_without_furniture(root)), []
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _chars(lines: list[Line]) -> int:
+    return sum(len("".join(line.text.split())) for line in lines)
+
+
+def _article_container(root: lxml.html.HtmlElement, lines: list[Line]) -> lxml.html.HtmlElement | None:
+    """A copy of the deepest element holding the paragraphs trafilatura took (found in order among the
+    page's innermost blocks), without its children that hold none of them (a header, navigation or
+    footer beside the article); None when fewer than two are found."""
+    wanted = [_normal(line.text) for line in lines if "\t" not in line.text]
+    blocks = [element for element in root.iter(*PARAGRAPH_TAGS)
+              if not any(True for _ in element.iterdescendants(*BLOCK_TAGS))]  # fmt: skip
+    texts = [_normal(block.text_content()) for block in blocks]
+    matched, position = [], 0
+    for line in wanted:
+        found = next((i for i in range(position, len(blocks)) if texts[i] == line), None)
+        if found is not None:
+            matched.append(blocks[found])
+            position = found + 1
+    container = _common_ancestor(matched) if len(matched) >= 2 else None
+    if container is None:
+        return None
+    holding = {ancestor for element in matched for ancestor in (element, *element.iterancestors())}
+    pruned = copy.deepcopy(container)
+    for child, original in zip(list(pruned), list(container), strict=True):
+        if original not in holding:
+            pruned.remove(child)  # its tail text stays out too: text between blocks beside the article
+    return pruned
+
+
+def _lost_repeats(own: list[Line], extracted: list[Line]) -> int:
+    """How many repeats of a line the container has beyond those trafilatura's output kept."""
+    kept = Counter(_normal(line.text) for line in extracted)
+    written = Counter(_normal(line.text) for line in own)
+    return sum(count - kept[text] for text, count in written.items() if kept[text] and count > kept[text])
 
 
 def _refuse_non_reports(text: str) -> None:
