@@ -190,6 +190,7 @@ REPORTS = TableSpec(
         ("format",),
         ("published",),
         ("days_late",),
+        ("is_latest", "year"),
         ("sha256",),
         ("sim_band0",),
         ("sim_band1",),

@@ -249,3 +249,22 @@ def test_uncertain_values_are_left_out_of_aggregates_unless_asked(tmp_path):
     shares = "/{db}/refusal_share_by_reason.json?_shape=objects&include_uncertain=%s"
     assert {r["year"] for r in client.json(shares % "")["rows"]} == {2022}
     assert {r["year"] for r in client.json(shares % "1")["rows"]} == {2022, 2023}
+
+
+def test_refusal_shares_equal_the_sums_of_the_cells(client, archive_db):
+    conn = sqlite3.connect(archive_db)
+    totals: dict[tuple[int, str], float] = {}
+    for year, key, value in conn.execute(
+        "SELECT r.year, l.row_key, c.value FROM cells c JOIN labels l ON l.id = c.label_id "
+        "JOIN reports r ON r.id = c.report_id WHERE r.is_latest = 1 AND l.table_name = 'applications' "
+        "AND l.col_key = 'total'"
+    ):
+        totals[(year, key)] = totals.get((year, key), 0) + value
+    conn.close()
+    rows = client.json("/{db}/refusal_share_by_reason.json?_shape=objects&_size=max&include_uncertain=")["rows"]
+    assert rows
+    for row in rows:
+        assert row["applications"] == totals[(row["year"], row["row_key"])]
+        expected = round(100 * totals[(row["year"], row["row_key"])] / totals[(row["year"], "total_processed")], 2)
+        assert row["share_percent"] == pytest.approx(expected)
+    assert {row["row_key"] for row in rows if row["year"] == 2020} >= {"denied_state_secret", "other"}
