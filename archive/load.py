@@ -497,6 +497,8 @@ class Loader:
                     cell.get("value"),
                     int(bool(cell.get("uncertain"))),
                     cell.get("label_raw"),
+                    cell.get("col_raw"),
+                    cell.get("unit_raw"),
                     cell.get("page"),
                     cell.get("method"),
                 )
@@ -507,7 +509,9 @@ class Loader:
         self.conn.executemany(
             "INSERT OR REPLACE INTO cells ("
             + ", ".join(c.name for c in CELLS.columns)
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?)",
+            + ") VALUES ("
+            + ", ".join("?" * len(CELLS.columns))
+            + ")",
             cell_rows,
         )
         for name, values in wide.items():

@@ -21,8 +21,10 @@ def test_extracted_sample_reports_load_with_all_cells_checks_and_bodies(tmp_path
     reports = conn.execute("SELECT n_cells, checks_total, checks_failed FROM reports").fetchall()
     bodies = dict(conn.execute("SELECT b.full_name, b.division_code FROM bodies b WHERE b.derived = 0"))
     ambiguous = conn.execute("SELECT full_name, candidates FROM bodies WHERE ambiguous = 1").fetchall()
+    with_col_raw = conn.execute("SELECT count(*) FROM cells WHERE col_raw IS NOT NULL").fetchone()[0]
     conn.close()
     assert all(n_cells == 200 and checks > 0 and failed == 0 for n_cells, checks, failed in reports)
+    assert with_col_raw == sum(1 for r in records for c in r["cells"] if c.get("col_raw")) > 0
     assert bodies["三门峡经济开发区党政办公室"] == "411271"
     assert "济源高新技术产业开发区管理办公室" in bodies
     assert ambiguous == [("城乡一体化示范区党政办公室", '["410472", "410773", "410871", "411372"]')]
