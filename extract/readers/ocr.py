@@ -53,6 +53,9 @@ DEFAULT_MAX_OCR_PAGES = 60
 MAX_SPECK_PIXELS = 2  # a decimal point at 9 pt and 150 dpi still covers about 6 pixels
 MIN_DESKEW_DEGREES = 0.3  # below this a row drifts a few pixels across a table; rotating would only blur
 TESSERACT_PSM = 6
+# RapidOCR drops readings scored under 0.5 by default; a lone "0" in a blurred 150 dpi scan scored 0.46 and
+# its row lost a value. A doubtful reading is still only a candidate the identities must confirm.
+RAPIDOCR_MIN_SCORE = 0.3
 TESSERACT_TIMEOUT = 120
 TESSERACT_LANG = "chi_sim"
 
@@ -298,7 +301,7 @@ def _rapidocr():
 
 def rapidocr_lines(page: Page) -> list[str]:
     """RapidOCR's boxes for one prepared page, rebuilt into lines."""
-    result, _ = _rapidocr()(cv2.cvtColor(page.image, cv2.COLOR_GRAY2BGR))
+    result, _ = _rapidocr()(cv2.cvtColor(page.image, cv2.COLOR_GRAY2BGR), text_score=RAPIDOCR_MIN_SCORE)
     boxes = [(np.asarray(points, dtype=float), text) for points, text, _score in (result or [])]
     return boxes_to_lines(boxes)
 
@@ -350,7 +353,7 @@ def mend_table_digits(line: str) -> str:
     run = tokens[start:]
     if not run or not any(ch.isdigit() for token in run for ch in token):
         return line
-    mended = [_mend(token) for token in run]
+    mended = [_mend(token) for token in run if token.strip(_STRIP + ".")]  # a lone dot or quote is dust
     return " ".join(tokens[:start] + mended)
 
 
@@ -362,7 +365,7 @@ def _mend(token: str) -> str:
 
 def _number_like(token: str) -> bool:
     core = token.strip(_STRIP)
-    return bool(core) and len(core) <= 12 and set(core) <= _MISREAD_CHARS
+    return len(core) <= 12 and set(core) <= _MISREAD_CHARS  # an empty core: a stray quote among the numbers
 
 
 def ocr_pages(images: Iterable[Image.Image], engines: tuple[str, ...] = ENGINES,

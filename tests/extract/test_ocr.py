@@ -90,6 +90,7 @@ def test_a_png_page_is_read_like_a_scanned_pdf_page(scanned):
         ("一、本年新收 645 780 .955 56 600 722 3758", "一、本年新收 645 780 955 56 600 722 3758"),
         ("0 9 1 4 14 0 0 20- 0 20", "0 9 1 4 14 0 0 20 0 20"),
         ("行政许可 - 0", "行政许可 - 0"),
+        ("3.其他 0 . 218 ” 0", "3.其他 0 218 0"),
     ],
 )
 def test_digit_misreads_are_mended_in_a_rows_numbers(line, expected):
