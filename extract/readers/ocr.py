@@ -1,11 +1,12 @@
 """Scanned reports: page images (JPEG/PNG/TIFF, or a PDF without a text layer) read by two OCR engines.
 
-Why two engines. Tesseract 5 `chi_sim` is fast (about 2 s a page on one thread) but misreads digits in
-tables (0 → 。/和, 7 → 了) and loses a row now and then; RapidOCR (PaddleOCR's PP-OCRv4 models run by
-onnxruntime, the models ship inside the `rapidocr-onnxruntime` wheel, so nothing is downloaded at run time)
-reads table digits far better but costs about five times as long. Their errors are independent, so where
-they agree the value is very likely right, and where they differ the template's identities decide
-(extract/ocr_arbitrate.py). Each engine yields its own `Document`; the parser reads each one.
+Why two engines. Tesseract 5 `chi_sim` is fast (about 1.3 s of CPU an A4 page at 200 dpi, one thread) but
+misreads digits in tables (0 → 。/和, 7 → 了, 7 → 77) and loses a row now and then; RapidOCR (PaddleOCR's
+PP-OCRv4 models run by onnxruntime; the models ship inside the `rapidocr-onnxruntime` wheel, so nothing is
+downloaded at run time) reads table digits far better but costs about five times the CPU (bench/ocr.py).
+Their errors are independent, so where they agree the value is very likely right, and where they differ
+the template's identities decide (extract/ocr_arbitrate.py). Each engine yields its own `Document`; the
+parser reads each one.
 
 What happens to a page before OCR (both engines): grayscale; deskewed by the slope of the table's ruling
 lines when it exceeds 0.3°; the ruling lines themselves and specks of dust erased. Grid lines are what makes
@@ -86,7 +87,7 @@ class EngineResult:
 class OcrDocument(Document):
     """The most trusted engine's reading as a plain `Document`, with every engine's reading attached.
 
-    A parser that knows nothing of OCR reads it like any document; extract/scanned.py parses every
+    A parser that knows nothing of OCR reads it like any document; extract/pipeline.py parses every
     reading and lets extract/ocr_arbitrate.py choose the cells.
     """
 
