@@ -212,7 +212,6 @@ class Pipeline:
             write_atomically(part_input, source)
         _truncate_to_lines(part, done)
         limits, total = Limits.from_env(), count_lines(index)
-        errors: Counter[str] = Counter()
         with part.open("a", encoding="utf-8") as out, self.output.progress("extract", total) as advance:
             advance(completed=done)
             for position, (number, entry, problem) in enumerate(read_index(self.layout.raw)):
@@ -225,7 +224,6 @@ class Pipeline:
                     rec = extract_report(self.layout.raw, entry, limits)
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 out.flush()
-                errors.update(error["code"] for error in rec["errors"][:1])
                 advance(note=rec.get("title") or "")
             os.fsync(out.fileno())
         records = _read_records(part)
