@@ -35,6 +35,7 @@ MAX_SPAN = 1000
 MIN_DATA_ROWS = 3
 BLOCK_TAGS = frozenset({"p", "div", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6"})
 PARAGRAPH_TAGS = tuple(BLOCK_TAGS - {"tr"})
+FURNITURE_TAGS = frozenset({"header", "nav", "footer", "aside", "script", "style"})
 MAX_CONTAINER_GROWTH = 1.25  # a located container much larger than trafilatura's article holds page furniture
 CHALLENGE_MARKERS = (
     (re.compile(r"\$_ts\s*=|\$_ts\["), "瑞数 (Ruishu) dynamic-cookie challenge ($_ts)"),
@@ -108,8 +109,8 @@ def _chars(lines: list[Line]) -> int:
 
 def _article_container(root: lxml.html.HtmlElement, lines: list[Line]) -> lxml.html.HtmlElement | None:
     """A copy of the deepest element holding the paragraphs trafilatura took (found in order among the
-    page's innermost blocks), without its children that hold none of them (a header, navigation or
-    footer beside the article); None when fewer than two are found."""
+    page's innermost blocks), without the furniture beside the article among its children (a header,
+    navigation, footer, related links); None when fewer than two are found."""
     wanted = [_normal(line.text) for line in lines if "\t" not in line.text]
     blocks = [element for element in root.iter(*PARAGRAPH_TAGS)
               if not any(True for _ in element.iterdescendants(*BLOCK_TAGS))]  # fmt: skip
@@ -126,9 +127,19 @@ def _article_container(root: lxml.html.HtmlElement, lines: list[Line]) -> lxml.h
     holding = {ancestor for element in matched for ancestor in (element, *element.iterancestors())}
     pruned = copy.deepcopy(container)
     for child, original in zip(list(pruned), list(container), strict=True):
-        if original not in holding:
-            pruned.remove(child)  # its tail text stays out too: text between blocks beside the article
+        if original not in holding and _beside_article(original):
+            pruned.remove(child)  # its tail text goes too
     return pruned
+
+
+def _beside_article(element: lxml.html.HtmlElement) -> bool:
+    """A block holding none of trafilatura's paragraphs that is page furniture (by tag, class or id) or a
+    wrapper of blocks (a sidebar, related links); a lone paragraph is kept: it may be a dropped repeat."""
+    if not isinstance(element.tag, str):
+        return True
+    marker = f"{element.get('class', '')} {element.get('id', '')}"
+    furniture = element.tag.lower() in FURNITURE_TAGS or FURNITURE.search(marker)
+    return bool(furniture) or any(True for _ in element.iterdescendants(*BLOCK_TAGS))
 
 
 def _lost_repeats(own: list[Line], extracted: list[Line]) -> int:
