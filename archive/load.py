@@ -236,15 +236,23 @@ def _upsert_document(conn, root: Path, sha: str, media_type, size, path, url) ->
 # --- records ----------------------------------------------------------------------------------------------
 
 
-def read_records(paths: Iterable[Path]) -> Iterator[tuple[str, int, dict | None, str | None, str | None]]:
+def read_records(
+    paths: Iterable[Path], known: set[str] | None = None
+) -> Iterator[tuple[str, int, dict | None, str | None, str | None]]:
     """(file, line, record, error, hash of the line) for every non-empty line of the input files.
 
     The hash of the line as written is the record's content hash: the extractor writes records
-    deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record."""
+    deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record.
+    A line whose content hash is in `known` (already loaded, no crawl context to merge) is not even parsed:
+    it comes back with record and error both None."""
     for path in paths:
         with open(path, encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
                 if not line.strip():
+                    continue
+                line_hash = hashlib.sha256(line.strip().encode("utf-8")).hexdigest()
+                if known is not None and canonical_hash({"record": line_hash, "raw": {}}) in known:
+                    yield str(path), number, None, None, line_hash
                     continue
                 try:
                     record = json.loads(line)
@@ -256,7 +264,7 @@ def read_records(paths: Iterable[Path]) -> Iterator[tuple[str, int, dict | None,
                 elif not (record.get("text") or record.get("cells")):
                     yield str(path), number, None, "record has neither text nor cells", None
                 else:
-                    yield str(path), number, record, None, hashlib.sha256(line.strip().encode("utf-8")).hexdigest()
+                    yield str(path), number, record, None, line_hash
 
 
 def _issue(conn, file: str, line: int, code: str, message: str) -> None:
@@ -735,6 +743,8 @@ def load(
                 if error:
                     _issue(db.conn, file, line, "bad_record", error)
                     batch_summary.issues += 1
+                elif record is None:
+                    batch_summary.unchanged += 1
                 else:
                     loader.write(record, file, line, batch_summary, line_hash)
             loader.recompute(batch_summary.touched)
@@ -744,7 +754,8 @@ def load(
         if progress:
             progress(summary)
 
-    for item in read_records(Path(p) for p in paths):
+    known = None if raw else {row[0] for row in db.conn.execute("SELECT content_hash FROM reports")}
+    for item in read_records((Path(p) for p in paths), known):
         summary.read += 1
         batch.append(item)
         if len(batch) >= batch_size:
