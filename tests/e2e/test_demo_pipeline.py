@@ -85,13 +85,7 @@ def test_every_good_report_is_served_with_all_its_cells(demo_run, api):
         assert row["n_cells"] == len(record["cells"])
 
 
-HTML_GAP = pytest.mark.xfail(strict=True, reason=(
-    "extractor gap: trafilatura drops repeated paragraphs such as '0 0 0 0 0 0', so two rows of table 三 written "
-    "as text lines are lost from an inline HTML report (14 of 200 cells)"))
-
-
-@pytest.mark.parametrize("report", [pytest.param(r, marks=HTML_GAP) if r.form == "html" else r for r in TEXT_LAYER],
-                         ids=[f"{r.key}-{r.form}" for r in TEXT_LAYER])
+@pytest.mark.parametrize("report", TEXT_LAYER, ids=[f"{r.key}-{r.form}" for r in TEXT_LAYER])
 def test_text_layer_reports_carry_every_cell_of_their_sample(demo_run, report):
     out, _, _ = demo_run
     record = by_report(read_records(out / "records.jsonl"))[report.key]
