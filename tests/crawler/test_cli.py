@@ -22,7 +22,7 @@ def test_govreports_crawl_with_default_settings_from_another_directory(tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]
     summary = json.loads(result.stdout)
     assert summary["reports"] == 10 and summary["finish_reason"] == "finished"
-    assert summary["by_portal"] == {"127.0.0.1": 8}
+    assert summary["by_portal"] == {"127.0.0.1": 10}
     assert (tmp_path / "store" / "captures.db").exists() and list((tmp_path / "store" / "warc").glob("*.warc.gz"))
 
 
