@@ -26,9 +26,11 @@ ROOT = BENCH.parent
 QUICK_ARGS = {
     "archive": ["--reports", "1000", "--requests", "30"],
     "crawl": ["--pages", "500"],
+    "crawl_scale": ["--frontier", "10000", "--pages", "500"],
     "extract": ["--reports", "4", "--rounds", "1", "--long-pages", "20"],
     "load": ["--reports", "300", "--seconds", "5"],
     "ocr": ["--reports", "1"],
+    "parse": ["--reports", "4", "--rounds", "1"],
 }
 
 
