@@ -22,7 +22,7 @@ from crawler.merge import MergeError, merge_stores
 from tests.crawler.conftest import MAXSIZE
 from tests.crawler.test_resume import captures, command, settle_flaky_pages
 from tests.portal.server import serve_portal
-from tests.portal.site import build_site
+from tests.portal.site import Page, build_site, page
 
 ROBOTS = "robots.txt"  # every worker reads robots.txt itself: it never goes through the shared scheduler
 SITE = build_site()  # one set of bytes for every crawl here (the mock's DOCX files carry their build time)
@@ -117,6 +117,38 @@ def test_merged_worker_stores_are_one_store_with_the_single_process_reports(tmp_
         report = json.loads(line)
         for item in report["attachments"] + ([report["page"]] if report["page"] else []):
             assert hashlib.sha256((merged / item["path"]).read_bytes()).hexdigest() == item["sha256"]
+
+
+def endless_pagination(pages: int = 200) -> dict[str, Page]:
+    """A column whose every page links the next three: a trap only the listing budget stops."""
+    site = {"/robots.txt": Page(b"User-agent: *\n", "text/plain"),
+            "/": page("某某市人民政府", '<a href="/nb/index.html">政府信息公开年报</a>')}
+    for number in range(pages):
+        name = "index.html" if number == 0 else f"index_{number}.html"
+        pager = " ".join(f'<a href="index_{after}.html">{after}</a>' for after in range(number + 1, number + 4))
+        site[f"/nb/{name}"] = page("政府信息公开年报", f"<h2>政府信息公开年报</h2><div class='pager'>{pager}</div>")
+    return site
+
+
+def test_two_workers_spend_one_listing_budget_per_host(tmp_path, redis_url):
+    outs = [tmp_path / "budget-1", tmp_path / "budget-2"]
+    budget = 10
+    with serve_portal(pages=endless_pagination()) as portal:
+        workers = [subprocess.Popen([*worker(portal.base_url, out, redis_url, "budget"), "--set", "DOWNLOAD_DELAY=1",
+                                     "--set", f"HOST_LISTING_BUDGET={budget}", "--set", "BARREN_LISTING_LIMIT=1000"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for out in outs]
+        for process in workers:
+            _wait(process)
+        fetched = sum(count for path, count in portal.hits.items() if path.startswith("/nb/"))
+    found = [captures(out) for out in outs]
+    events = 0
+    for out in outs:
+        db = sqlite3.connect(out / "captures.db")
+        events += db.execute("SELECT COUNT(*) FROM events WHERE kind = 'listing_budget_exhausted'").fetchone()[0]
+        db.close()
+    assert all(any(key[1].startswith("nb/") for key in counts) for counts in found), "both workers walked the trap"
+    assert fetched == budget, "the two workers together fetched one budget of listing pages"
+    assert events == 1, "the exhaustion is recorded once for the job"
 
 
 def test_merging_again_adds_nothing(tmp_path, two_workers):
