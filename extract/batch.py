@@ -41,11 +41,14 @@ def convert_office(paths: list[str], limits: Limits) -> dict[str, Document | Rea
     return convert_batch(office, limits)
 
 
-def extract_one(path: str, converted: dict[str, Document | ReadError], limits: Limits) -> dict:
-    """The record of one file, using its batch conversion when it was an office file."""
+def extract_one(
+    path: str, converted: dict[str, Document | ReadError], limits: Limits, charset: str | None = None
+) -> dict:
+    """The record of one file, using its batch conversion when it was an office file (`charset`: declared by
+    the HTTP header the file was served with, for text and HTML)."""
     outcome = converted.get(path)
     if outcome is None:
-        return extract_path(path, limits)
+        return extract_path(path, limits, charset=charset)
     data = Path(path).read_bytes()
     if isinstance(outcome, ReadError):
         return error_record(source_of(data, detect(data), path=path), [outcome.as_dict()])

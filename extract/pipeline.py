@@ -41,8 +41,9 @@ from vocab.titles import issuing_body, report_year
 OFFICE_TYPES = OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES
 
 
-def read_document(data: bytes, media_type: str, limits: Limits | None = None) -> Document:
-    """The reader for a media type (judged by content), run on the bytes; ReadError when none applies."""
+def read_document(data: bytes, media_type: str, limits: Limits | None = None, charset: str | None = None) -> Document:
+    """The reader for a media type (judged by content), run on the bytes; ReadError when none applies.
+    `charset`: the one an HTTP Content-Type header declared, for text and HTML (the bytes still decide)."""
     limits = limits or Limits.from_env()
     if media_type == EMPTY:
         raise ReadError("empty")
@@ -51,11 +52,11 @@ def read_document(data: bytes, media_type: str, limits: Limits | None = None) ->
     if media_type == TEXT:
         from extract.readers.text import read_text
 
-        return read_text(data, limits)
+        return read_text(data, limits, charset)
     if media_type == HTML:
         from extract.readers.html import read_html
 
-        return read_html(data, limits)
+        return read_html(data, limits, charset)
     if media_type == PDF:
         from extract.readers.pdf import read_pdf
 
@@ -169,12 +170,16 @@ def extract_document(doc: Document, source: dict) -> dict:
     )
 
 
-def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, document: Document | None = None) -> dict:
-    """A record for bytes (from `where`: path or url); read errors become the record's `errors`."""
+def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, document: Document | None = None,
+                  charset: str | None = None) -> dict:
+    """A record for bytes (from `where`: path or url); read errors become the record's `errors`.
+    The source carries the encoding text and HTML were decoded with."""
     media_type = detect(data)
     source = source_of(data, media_type, **where)
     try:
-        doc = document or read_document(data, media_type, limits)
+        doc = document or read_document(data, media_type, limits, charset)
+        if doc.encoding:
+            source["encoding"] = doc.encoding
         result = extract_document(doc, source)
         if media_type == PDF and needs_table_read(result):
             return _with_table_read(data, doc, result, source)
@@ -199,7 +204,9 @@ def _with_table_read(data: bytes, doc: Document, text_layer: dict, source: dict)
     return choose(text_layer, extract_document(replace(doc, tables=grids), source))
 
 
-def extract_path(path: str | Path, limits: Limits | None = None, document: Document | None = None) -> dict:
+def extract_path(
+    path: str | Path, limits: Limits | None = None, document: Document | None = None, charset: str | None = None
+) -> dict:
     """A record for a file; `path` is kept exactly as given. Never raises on a bad file."""
     limits = limits or Limits.from_env()
     where = {"path": str(path)}
@@ -212,4 +219,4 @@ def extract_path(path: str | Path, limits: Limits | None = None, document: Docum
     except OSError as error:
         message = f"the file could not be opened: {error.strerror or error}"
         return error_record(where, [{"code": "unreadable", "message": message}])
-    return extract_bytes(data, where, limits, document)
+    return extract_bytes(data, where, limits, document, charset)

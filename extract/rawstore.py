@@ -4,13 +4,18 @@ A report can have several representations: the detail page holding the report in
 more attachments (a PDF and a DOCX of the same report, a scan). All are read; the richest wins —
 a text layer over OCR, then more cells, then more text — and where two representations disagree on a
 cell's value the record says so in `warnings` (the chosen one's value is kept, nothing is averaged).
-The record carries the crawl's context: page URL, listing title, publication date, portal.
+The record carries the crawl's context: page URL, listing title, publication date, portal. A page or
+file served with a charset in its HTTP Content-Type (captures.db `content_type`) is decoded with that
+charset in mind (the bytes still decide when it lies, and the record says which encoding was used).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 from extract.batch import convert_office, extract_one
@@ -22,6 +27,7 @@ from vocab.titles import issuing_body, report_year
 
 CONTEXT = ("page_url", "listing_title", "published", "portal")
 CHUNK = 50  # reports per LibreOffice batch
+CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 
 
 def read_index(raw_dir: str | Path) -> Iterator[tuple[int, dict | None, str | None]]:
@@ -50,6 +56,30 @@ def representations(entry: dict) -> list[dict]:
         out.append(page)
     out.extend(a for a in entry.get("attachments") or [] if isinstance(a, dict) and a.get("path"))
     return out
+
+
+def served_charsets(raw_dir: Path, reps: list[dict]) -> dict[str, str]:
+    """{stored path: charset} from the Content-Type each file was served with, where captures.db has one
+    (the capture of the file's own URL first, else the latest with the same content)."""
+    index = raw_dir / "captures.db"
+    wanted = [rep for rep in reps if rep.get("sha256")]
+    if not wanted or not index.is_file():
+        return {}
+    found = {}
+    try:
+        with closing(sqlite3.connect(f"file:{index}?mode=ro", uri=True)) as db:
+            for rep in wanted:
+                row = db.execute(
+                    "SELECT content_type FROM captures WHERE sha256 = ? AND content_type LIKE '%charset%' "
+                    "ORDER BY (url = ? OR final_url = ?) DESC, id DESC LIMIT 1",
+                    (rep["sha256"], rep.get("url"), rep.get("url")),
+                ).fetchone()
+                match = CHARSET.search(row[0]) if row else None
+                if match:
+                    found[rep["path"]] = match.group(1)
+    except sqlite3.Error:
+        return found  # an unreadable index only costs the hint: the bytes are decoded by detection
+    return found
 
 
 def _richness(rec: dict) -> tuple:
@@ -92,12 +122,14 @@ def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = Non
                             [{"code": "no_representation", "message": "the report has no stored page or file"}],
                             **context)
     records = []
+    charsets = served_charsets(raw_dir, reps)
     for rep in reps:
         if Path(rep["path"]).is_absolute() or ".." in Path(rep["path"]).parts:
             message = f"the stored path {rep['path']!r} points outside the raw store"
             records.append(error_record({"path": rep["path"]}, [{"code": "bad_index_line", "message": message}]))
             continue
-        rec = extract_one(str(raw_dir / rep["path"]), converted or {}, limits or Limits.from_env())
+        rec = extract_one(str(raw_dir / rep["path"]), converted or {}, limits or Limits.from_env(),
+                          charsets.get(rep["path"]))
         rec["source"] = {"url": rep.get("url"), "path": rep["path"], **{k: v for k, v in rec["source"].items()
                                                                          if k != "path"}}
         records.append(rec)

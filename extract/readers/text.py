@@ -22,7 +22,8 @@ def read_text(data: bytes, limits: Limits | None = None, declared_charset: str |
     text = decoded.text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
     if not text.strip():
         raise ReadError("empty", "the text file holds only whitespace")
-    document = Document(media_type=TEXT, method="text", lines=[Line(line) for line in text.split("\n")])
+    lines = [Line(line) for line in text.split("\n")]
+    document = Document(media_type=TEXT, method="text", lines=lines, encoding=decoded.codec)
     if decoded.codec != "utf-8":
         document.warnings.append(f"text decoded as {decoded.codec}")
     return document

@@ -42,7 +42,14 @@ def _write(records: Iterable[dict], out: TextIO) -> tuple[int, int]:
               help="Write the records to this file instead of stdout.")
 @click.option("--raw", "raw_dir", type=click.Path(file_okay=False, exists=True, path_type=Path),
               help="Extract every report of a crawl's raw store (DIR/reports.jsonl and its files).")
-def extract(paths: tuple[str, ...], jsonl: Path | None, raw_dir: Path | None) -> None:
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Largest input file read, in bytes (default 200 MB, or GOVREPORTS_MAX_FILE_MB).")
+@click.option("--max-pages", type=click.IntRange(min=1), default=None,
+              help="Most pages a PDF may have (default 500, or GOVREPORTS_MAX_PAGES).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds a LibreOffice conversion may take (default 120, or GOVREPORTS_CONVERSION_TIMEOUT).")
+def extract(paths: tuple[str, ...], jsonl: Path | None, raw_dir: Path | None, max_bytes: int | None,
+            max_pages: int | None, timeout: float | None) -> None:
     """Extract annual reports (PDF, DOCX, HTML, text, office files, scans) into report-model JSON lines.
 
     A file that cannot be read gets a record with `errors` and the batch goes on; the exit status is
@@ -52,7 +59,7 @@ def extract(paths: tuple[str, ...], jsonl: Path | None, raw_dir: Path | None) ->
         raise click.UsageError("give files to extract, or --raw DIR")
     if raw_dir is not None and not (raw_dir / "reports.jsonl").is_file():
         raise click.UsageError(f"{raw_dir} has no reports.jsonl: is it a crawl's output directory?")
-    limits = Limits.from_env()
+    limits = Limits.from_env().replace(max_file_bytes=max_bytes, max_pages=max_pages, conversion_timeout=timeout)
     batches: list[Iterable[dict]] = []
     if paths:
         batches.append(_progress(extract_paths(list(paths), limits), len(paths)))
