@@ -20,6 +20,8 @@ Merging is idempotent: every merged row is remembered by (source store, kind, id
 `merged_rows`, so running the same merge again changes nothing, and a worker that crawled on since is
 merged again with only its new rows added. Sources are named by their resolved path. Requests a worker
 had claimed (`claims`) stay in that worker's store: they are its own recovery list, not part of the crawl.
+A worker may still be crawling while it is merged: its index is read first and its files copied after.
+The run summary of a merged store (crawler.health.run_report) describes its last run, one worker's.
 """
 
 from __future__ import annotations
@@ -321,9 +323,6 @@ def merge_stores(target: Path, sources: list[Path]) -> MergeSummary:
     merger = _Merger(target)
     opened = {str(path): _connect(path / "captures.db", readonly=True) for path in paths}
     try:
-        for path in paths:
-            merger.copy_warcs(path)
-            merger.copy_files(path)
         merger.merge_runs(opened)
         new_ids = merger.merge_captures(opened)
         if new_ids:
@@ -334,6 +333,11 @@ def merge_stores(target: Path, sources: list[Path]) -> MergeSummary:
             merger.merge_hosts(name, db)
             merger.merge_reports(name, db)
         merger.rebuild_hosts()
+        # Files after the index rows: a worker still crawling writes a capture's WARC record and file before
+        # its row, so every row merged here has its bytes in what is copied now.
+        for path in paths:
+            merger.copy_warcs(path)
+            merger.copy_files(path)
         merger.db.execute("INSERT INTO merges (at, sources, added) VALUES (?, ?, ?)",
                           (iso(utc_now()), json.dumps(list(opened)), json.dumps(merger.added)))
         merger.db.commit()
