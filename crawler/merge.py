@@ -203,8 +203,8 @@ class _Merger:
                 "AND id < ? ORDER BY id LIMIT 1", (row["sha256"], capture_id)).fetchone()
             if first is not None:
                 self.db.execute("UPDATE captures SET revisit_of = ? WHERE id = ?", (first[0], capture_id))
-        urls = {row[0] for row in self.db.execute(
-            f"SELECT DISTINCT url FROM captures WHERE id IN ({','.join('?' for _ in new_ids)})", new_ids)}
+        # New captures are the rows above the first new id (appended in one go): no list of ids in the SQL.
+        urls = [row[0] for row in self.db.execute("SELECT DISTINCT url FROM captures WHERE id >= ?", (min(new_ids),))]
         for url in urls:
             order = [row[0] for row in self.db.execute(
                 "SELECT sha256 FROM captures WHERE url = ? AND sha256 IS NOT NULL GROUP BY sha256 ORDER BY MIN(id)",
