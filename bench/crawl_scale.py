@@ -12,7 +12,9 @@ and prints, in one run:
   (started here on 127.0.0.1, a free port, a temporary directory), same per-process settings, on a
   smaller portal; wall time from process start to the last worker's end. One worker alone on Redis
   shows what the shared scheduler and the claims cost. Two workers on one machine only help when the
-  machine has cores to spare: the crawl of a loopback portal is CPU-bound.
+  machine has cores to spare: the crawl of a loopback portal is CPU-bound. Then the two workers' stores
+  are merged into one (`govreports merge-stores`, crawler.merge): seconds, captures per second, and
+  whether the merged reports.jsonl holds as many reports as the single process's.
 
     .venv/bin/python bench/crawl_scale.py [--frontier 100000] [--pages 3000] [--concurrency 8]
 """
@@ -161,6 +163,7 @@ def distributed(pages: int, concurrency: int) -> dict:
             single_pages = _captures(single_out)
             alone_pages = _captures(alone_out)
             pair_pages = [_captures(out) for out in outs]
+            merged = _merged(Path(work) / "merged", outs, single_out)
         finally:
             redis.terminate()
             redis.wait()
@@ -176,7 +179,20 @@ def distributed(pages: int, concurrency: int) -> dict:
                                   "pages_per_second": round(sum(pair_pages) / pair_seconds, 1)},
         "speedup": round((sum(pair_pages) / pair_seconds) / (single_pages / single_seconds), 2),
         "seconds_include_process_start": True,
+        "merge_of_the_two_stores": merged,
     }
+
+
+def _merged(target: Path, outs: list[Path], single_out: Path) -> dict:
+    from crawler.merge import merge_stores
+
+    started = time.perf_counter()
+    summary = merge_stores(target, outs)
+    seconds = time.perf_counter() - started
+    single_reports = len((single_out / "reports.jsonl").read_text(encoding="utf-8").splitlines())
+    return {"captures": summary.added.get("captures", 0), "seconds": round(seconds, 2),
+            "captures_per_second": round(summary.added.get("captures", 0) / seconds),
+            "reports": summary.reports, "single_process_reports": single_reports}
 
 
 def main() -> None:
