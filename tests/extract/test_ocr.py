@@ -11,7 +11,7 @@ import pytest
 from extract.detect import PDF, detect
 from extract.errors import ReadError
 from extract.ocr_arbitrate import arbitrate
-from extract.pipeline import extract_bytes
+from extract.pipeline import extract_bytes, extract_path
 from extract.readers.ocr import OcrDocument, boxes_to_lines, mend_table_digits, read_image, read_pdf
 from extract.tables import parse_tables
 from extract.template import load_template
@@ -188,3 +188,16 @@ def test_with_one_engine_missing_the_other_reads_and_the_document_says_so(scanne
     assert [r.engine for r in doc.readings] == ["rapidocr"]
     assert any("tesseract unavailable" in w for w in doc.warnings)
     assert doc.lines
+
+
+def test_a_scanned_pdf_file_goes_from_the_pdf_reader_to_ocr(scanned, tmp_path):
+    """Through the whole dispatch: content detection, the PDF reader finding no text layer, OCR, the record."""
+    _, pages = scanned
+    top = pages[0].crop((0, 0, pages[0].width, pages[0].height // 3))
+    path = tmp_path / "扫描件.pdf"
+    path.write_bytes(to_pdf([top], DPI))
+    record = extract_path(str(path))
+    assert record["errors"] == []
+    assert record["source"]["path"] == str(path) and record["source"]["media_type"] == PDF
+    assert record["ocr"] is True and record["method"] == "ocr" and record["pages"] == 1
+    assert "总体情况" in record["text"]
