@@ -310,15 +310,19 @@ def rapidocr_lines(page: Page) -> list[str]:
 def boxes_to_lines(boxes: list[tuple[np.ndarray, str]], tolerance: float = 0.4) -> list[str]:
     """Group text boxes (4 corner points, text) into lines: centres within `tolerance` × the median box height.
 
-    A box never joins a line it overlaps horizontally (two wrapped label lines in one cell are two lines).
+    Centres are measured across the text's own slope (the median slope of the wide boxes' top edges), so a
+    page left skewed — a table without ruling lines to deskew by — still keeps a row on one line. A box
+    never joins a line it overlaps horizontally (two wrapped label lines in one cell are two lines).
     """
+    boxes = [(points, text.strip()) for points, text in boxes if text.strip()]
+    if not boxes:
+        return []
+    slope = _text_slope([points for points, _ in boxes])
     items = []
     for points, text in boxes:
-        ys, xs = points[:, 1], points[:, 0]
-        items.append(((ys.min() + ys.max()) / 2, ys.max() - ys.min(), xs.min(), xs.max(), text.strip()))
-    items = [item for item in items if item[4]]
-    if not items:
-        return []
+        x, y = points.mean(axis=0)
+        height = (np.linalg.norm(points[3] - points[0]) + np.linalg.norm(points[2] - points[1])) / 2
+        items.append((y - slope * x, height, points[:, 0].min(), points[:, 0].max(), text))
     limit = tolerance * float(np.median([item[1] for item in items]))
     lines: list[list[tuple]] = []
     for item in sorted(items, key=lambda it: it[0]):
@@ -328,6 +332,17 @@ def boxes_to_lines(boxes: list[tuple[np.ndarray, str]], tolerance: float = 0.4) 
         else:
             target.append(item)
     return [" ".join(it[4] for it in sorted(line, key=lambda it: it[2])) for line in lines]
+
+
+def _text_slope(quads: list[np.ndarray]) -> float:
+    """dy/dx of the text: the median over boxes at least three times as wide as tall (0 when there are none)."""
+    slopes = []
+    for points in quads:
+        dx, dy = points[1] - points[0]
+        height = np.linalg.norm(points[3] - points[0])
+        if dx > 3 * height:
+            slopes.append(dy / dx)
+    return float(np.median(slopes)) if slopes else 0.0
 
 
 def _line_for(lines: list[list[tuple]], item: tuple, limit: float) -> list[tuple] | None:

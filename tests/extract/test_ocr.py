@@ -201,3 +201,21 @@ def test_a_scanned_pdf_file_goes_from_the_pdf_reader_to_ocr(scanned, tmp_path):
     assert record["source"]["path"] == str(path) and record["source"]["media_type"] == PDF
     assert record["ocr"] is True and record["method"] == "ocr" and record["pages"] == 1
     assert "总体情况" in record["text"]
+
+
+def test_a_skewed_row_without_ruling_lines_stays_on_one_line():
+    """1.5° of skew across a row: the last number sits 36 px lower than the label, more than a text height."""
+    slope = np.tan(np.radians(1.5))
+
+    def box(x0, x1, y0, text, height=33):
+        corners = [(x0, y0), (x1, y0), (x1, y0 + height), (x0, y0 + height)]
+        return np.array([(x, y + slope * x) for x, y in corners], dtype=float), text
+
+    row = [box(100, 400, 500, "一、本年新收政府信息公开申请数量")]
+    row += [box(600 + 150 * i, 640 + 150 * i, 500, str(i)) for i in range(7)]
+    next_row = [box(100, 400, 550, "二、上年结转政府信息公开申请数量")]
+    next_row += [box(600 + 150 * i, 640 + 150 * i, 550, str(10 + i)) for i in range(7)]
+    assert boxes_to_lines(row + next_row) == [
+        "一、本年新收政府信息公开申请数量 0 1 2 3 4 5 6",
+        "二、上年结转政府信息公开申请数量 10 11 12 13 14 15 16",
+    ]
