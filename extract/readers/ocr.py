@@ -449,6 +449,7 @@ def read_pdf(data: bytes, limits: Limits | None = None) -> OcrDocument:
     return read_scan(data, PDF, limits)
 
 
-def read_image(data: bytes, limits: Limits | None = None, media_type: str | None = None) -> OcrDocument:
-    """A page image or multi-page TIFF."""
-    return read_scan(data, media_type, limits)
+def read_image(data: bytes, limits: Limits | None = None, media_type: str | None = None,
+               engines: tuple[str, ...] = ENGINES) -> OcrDocument:
+    """A page image or multi-page TIFF (`engines=("rapidocr",)` when only the most trusted lines are used)."""
+    return read_scan(data, media_type, limits, engines)
