@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -86,15 +87,19 @@ def _short(value) -> str:
 
 
 def run(script: Path, quick: bool, timeout: float) -> dict:
+    """Run one benchmark in its own process group, so that on a timeout the servers and workers it started
+    (portals, redis-server, Datasette) are stopped with it instead of being left behind."""
     command = [sys.executable, str(script.relative_to(ROOT)), *(QUICK_ARGS.get(script.stem, []) if quick else [])]
     started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+                               start_new_session=True)
     try:
-        done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
-        status, output = done.returncode, done.stdout + (f"\n[stderr]\n{done.stderr[-3000:]}" if done.returncode
-                                                         else "")
-    except subprocess.TimeoutExpired as expired:
-        partial = expired.stdout or ""
-        status, output = "timeout", partial.decode(errors="replace") if isinstance(partial, bytes) else partial
+        stdout, stderr = process.communicate(timeout=timeout)
+        status, output = process.returncode, stdout + (f"\n[stderr]\n{stderr[-3000:]}" if process.returncode else "")
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, _ = process.communicate()
+        status, output = "timeout", stdout
     return {"name": script.stem, "command": " ".join([".venv/bin/python", *command[1:]]),
             "seconds": round(time.monotonic() - started, 1), "status": status, "output": output,
             "headline": headline(output) if status == 0 else f"failed ({status})"}
