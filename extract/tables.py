@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from itertools import groupby
 
 from rapidfuzz import fuzz
@@ -55,9 +55,12 @@ _ORDINAL_TAIL = re.compile(
 )
 
 
-@dataclass
+@dataclass(slots=True)
 class Item:
-    """A label or a value as found, with where it came from (source row = text line or grid row)."""
+    """A label or a value as found, with where it came from (source row = text line or grid row).
+
+    `core` (a label's key without its ordinal) is filled when a label is made (`_label`): the parser
+    reads it for every label many times, and a plain slot is far cheaper than a cached property."""
 
     kind: str
     text: str
@@ -65,11 +68,16 @@ class Item:
     source_row: int
     from_grid: bool = False
     column: int | None = None  # the cell's column in its grid (grids only)
+    core: str = ""
 
-    @cached_property
-    def core(self) -> str:
-        """The label's key without its ordinal (read once the item is complete)."""
-        return label_key(self.text, ordinal=False)
+
+def _label(text: str, page: int | None, row: int, from_grid: bool = False, column: int | None = None) -> Item:
+    return Item("label", text, page, row, from_grid, column, label_key(text, ordinal=False))
+
+
+# Values are frozen and the same few tokens ("0", "1", "—") fill most cells: parse and classify each once.
+_parse_value = lru_cache(maxsize=65536)(parse_value)
+_is_value = lru_cache(maxsize=65536)(is_value)
 
 
 @dataclass
@@ -83,12 +91,12 @@ class ParsedTables:
 
 def _tab_cells_to_items(cells: list[str], page: int | None, row: int, from_grid: bool) -> list[Item]:
     """Cells of one row: labels, then values; blank cells between values are blank values, others padding."""
-    kinds = ["empty" if not c.strip() else ("value" if is_value(c) else "label") for c in cells]
+    kinds = ["empty" if not c.strip() else ("value" if _is_value(c) else "label") for c in cells]
     last_label = max((i for i, k in enumerate(kinds) if k == "label"), default=-1)
     items: list[Item] = []
     for index, (cell, kind) in enumerate(zip(cells, kinds, strict=True)):
         if kind == "label":
-            items.append(Item("label", cell.strip(), page, row, from_grid, index if from_grid else None))
+            items.append(_label(cell.strip(), page, row, from_grid, index if from_grid else None))
         elif kind == "value":
             items.append(Item("value", cell.strip(), page, row, from_grid, index if from_grid else None))
         elif index > last_label and _blank_counts(kinds, index, last_label, from_grid):
@@ -108,11 +116,11 @@ def _text_line_to_items(text: str, page: int | None, row: int) -> list[Item]:
     if "\t" in text:
         return _tab_cells_to_items(text.split("\t"), page, row, from_grid=False)
     items: list[Item] = []
-    for numbers, tokens in groupby(text.split(), key=is_value):  # a run of label tokens is one label
+    for numbers, tokens in groupby(text.split(), key=_is_value):  # a run of label tokens is one label
         if numbers:
-            items.extend(Item("value", token, page, row) for token in tokens)
+            items.extend([Item("value", token, page, row) for token in tokens])
         else:
-            items.append(Item("label", " ".join(tokens), page, row))
+            items.append(_label(" ".join(tokens), page, row))
     return items
 
 
@@ -552,7 +560,7 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
           header: dict[str, str], uncertain: bool, method: str, result: ParsedTables) -> None:
     for col, index in zip(block.cols, values, strict=True):
         item = stream.items[index]
-        value = parse_value(item.text, col.value_type or row.value_type or block.value_type)
+        value = _parse_value(item.text, col.value_type or row.value_type or block.value_type)
         if value.number is not None:
             result.cells.append(_cell(table, row, col, item, value, method, label_raw, header.get(col.key), uncertain))
         if value.number is None or value.unit or value.not_integer or (value.number or 0) < 0:
