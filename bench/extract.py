@@ -6,7 +6,10 @@ call for all), as a portal HTML page, as PDF-style broken text, as XLSX, and as 
 * reports per second per format through the whole pipeline (`extract_bytes`: detect, read, parse, check);
   for DOC the LibreOffice batch conversion is included (`extract_paths`);
 * the ratio of our total PDF extraction time to bare pypdfium2 `get_text_bounded()` on the same PDFs in the
-  same run (target <= 1.3), and of our PDF reader alone;
+  same run (target <= 1.3), of our PDF reader alone, of the parse alone (`extract_document` on documents
+  already read) and of the floor every pdfium path pays (loading the pages and their text pages, no text
+  asked for). These are timed round-robin (one round of each in turn, best round of each kept): timed one
+  after another, minutes apart on a shared machine, the ratio moved by ±0.3 with the load of the moment;
 * for each PDF text library measured here (pypdfium2 bounded text, our pypdfium2 run layout, pdfplumber
   text, pdfplumber tables, pdftotext -layout): ms per page, and table-row fidelity: the share of table 三's
   rows whose seven numbers come out as one run of tokens on one line;
@@ -40,7 +43,7 @@ import pdfplumber  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
 
 from extract.batch import extract_paths  # noqa: E402
-from extract.pipeline import extract_bytes  # noqa: E402
+from extract.pipeline import extract_bytes, extract_document  # noqa: E402
 from extract.readers.office import convert_files  # noqa: E402
 from extract.readers.pdf import read_pdf  # noqa: E402
 from tests.generate import (  # noqa: E402
@@ -84,6 +87,28 @@ def best_of(rounds: int, work: Callable[[], object]) -> float:
 def _cpu() -> float:
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def interleaved(rounds: int, works: dict[str, Callable[[], object]]) -> dict[str, float]:
+    """CPU seconds of the fastest round of each work, the works run in turn within each round, so that
+    every ratio compares rounds taken under the same load."""
+    best = dict.fromkeys(works, float("inf"))
+    for _ in range(rounds):
+        for name, work in works.items():
+            started = _cpu()
+            work()
+            best[name] = min(best[name], _cpu() - started)
+    return best
+
+
+def pdfium_floor(pdfs: list[bytes]) -> None:
+    """What every pdfium text path pays before asking for any text: the pages and their text pages."""
+    for data in pdfs:
+        pdf = pdfium.PdfDocument(data)
+        for page in pdf:
+            page.get_textpage().close()
+            page.close()
+        pdf.close()
 
 
 def bare_pdfium(pdfs: list[bytes]) -> list[str]:
@@ -217,10 +242,21 @@ def main() -> None:
     for name, (seconds, texts) in measured.items():
         print(f"  {name:<36} {1000 * seconds / pages:7.2f} ms/page   rows kept {row_fidelity(texts, reports):6.1%}")
 
-    ours = best_of(args.rounds, lambda: [extract_bytes(d, {"path": "b"}) for d in pdfs])
-    reader = measured["pypdfium2 runs (our reader)"][0]
-    print(f"\nratio, our whole PDF extraction / bare get_text_bounded: {ours / bare:.2f}  (target <= 1.3)")
-    print(f"ratio, our PDF reader alone / bare get_text_bounded:     {reader / bare:.2f}")
+    documents = [read_pdf(data) for data in pdfs]
+    timed = interleaved(max(10, 3 * args.rounds), {
+        "bare": lambda: bare_pdfium(pdfs),
+        "floor": lambda: pdfium_floor(pdfs),
+        "reader": lambda: our_reader(pdfs),
+        "parse": lambda: [extract_document(doc, {"path": "b"}) for doc in documents],
+        "whole": lambda: [extract_bytes(d, {"path": "b"}) for d in pdfs],
+    })
+    bare, ours = timed["bare"], timed["whole"]
+    figures = ", ".join(f"{name} {1000 * seconds:.1f}" for name, seconds in timed.items())
+    print(f"\nround-robin, CPU ms per {args.reports} PDFs: {figures}")
+    print(f"ratio, our whole PDF extraction / bare get_text_bounded: {ours / bare:.2f}  (target <= 1.3)")
+    print(f"ratio, our PDF reader alone / bare get_text_bounded:     {timed['reader'] / bare:.2f}")
+    print(f"ratio, parse alone (extract_document) / bare:            {timed['parse'] / bare:.2f}")
+    print(f"ratio, pages and text pages loaded, no text / bare:      {timed['floor'] / bare:.2f}  (the floor)")
 
     long_path = long_pdf(reports[0], args.long_pages, workdir)
     long_pages = len(pdfium.PdfDocument(long_path.read_bytes()))
