@@ -241,6 +241,9 @@ def read_records(
 ) -> Iterator[tuple[str, int, dict | None, str | None, str | None]]:
     """(file, line, record, error, hash of the line) for every non-empty line of the input files.
 
+    A record that cannot be loaded comes back with its error *and* the record (when it parsed), so the issue
+    can carry the extraction's own error codes and the source it was read from.
+
     The hash of the line as written is the record's content hash: the extractor writes records
     deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record.
     A line whose content hash is in `known` (already loaded, no crawl context to merge) is not even parsed:
@@ -262,15 +265,27 @@ def read_records(
                 if not isinstance(record, dict):
                     yield str(path), number, None, "not a JSON object", None
                 elif not (record.get("text") or record.get("cells")):
-                    yield str(path), number, None, "record has neither text nor cells", None
+                    yield str(path), number, record, "record has neither text nor cells", None
                 else:
                     yield str(path), number, record, None, line_hash
 
 
-def _issue(conn, file: str, line: int, code: str, message: str) -> None:
+def _issue(conn, file: str, line: int, code: str, message: str, record: dict | None = None) -> None:
+    """One row of load_issues; for a record that could not be loaded, also its source and extraction errors."""
+    source, errors = None, None
+    if record is not None:
+        found = record.get("source") or {}
+        source = (found.get("path") or found.get("url")) if isinstance(found, dict) else None
+        extraction = [e for e in record.get("errors") or [] if isinstance(e, dict)]
+        if extraction:
+            errors = json.dumps(
+                [{"code": e.get("code"), "message": e.get("message")} for e in extraction], ensure_ascii=False
+            )
+            message += "; extraction errors: " + "; ".join(f"{e.get('code')}: {e.get('message')}" for e in extraction)
     conn.execute(
-        "INSERT OR REPLACE INTO load_issues (id, file, line, code, message) VALUES (?, ?, ?, ?, ?)",
-        (stable_id("issue", file, line, code, message), file, line, code, message),
+        "INSERT OR REPLACE INTO load_issues (id, file, line, code, message, source, errors) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (stable_id("issue", file, line, code, message), file, line, code, message, source, errors),
     )
 
 
@@ -741,7 +756,7 @@ def load(
             batch_summary = LoadSummary()
             for file, line, record, error, line_hash in batch:
                 if error:
-                    _issue(db.conn, file, line, "bad_record", error)
+                    _issue(db.conn, file, line, "bad_record", error, record)
                     batch_summary.issues += 1
                 elif record is None:
                     batch_summary.unchanged += 1

@@ -359,6 +359,13 @@ LOAD_ISSUES = TableSpec(
         C("line", "INTEGER", "行号", "Line"),
         C("code", "TEXT", "代码", "Code"),
         C("message", "TEXT", "说明", "Message"),
+        C("source", "TEXT", "记录的原始文件（路径或地址）", "The record's source file (path or URL)"),
+        C(
+            "errors",
+            "TEXT",
+            "抽取时记录的错误（JSON：代码、说明），说明为何没有正文和数值",
+            "The record's extraction errors (JSON: code, message): why it has no text or cells",
+        ),
     ),
     pk=("id",),
 )
@@ -517,10 +524,19 @@ FTS_SQL = (
 )
 
 
+def _add_missing_columns(conn, spec: TableSpec) -> None:
+    """Columns declared since an archive was built are added (at the end, NULL), so old archives still load."""
+    present = {row[1] for row in conn.execute(f"PRAGMA table_info({_quote(spec.name)})")}
+    for column in spec.columns:
+        if column.name not in present:
+            conn.execute(f"ALTER TABLE {_quote(spec.name)} ADD COLUMN {_quote(column.name)} {column.type}")
+
+
 def create_schema(conn) -> None:
     """Create every table, index and the full-text index if missing (safe to run on an existing archive)."""
     for spec in TABLES:
         conn.execute(table_sql(spec))
+        _add_missing_columns(conn, spec)
         for statement in index_sql(spec):
             conn.execute(statement)
     for name, labels in wide_tables().items():

@@ -138,6 +138,32 @@ def test_bad_input_is_recorded_and_everything_else_is_loaded(tmp_path):
     ) == [(199,)]
 
 
+def test_a_failed_extraction_is_recorded_with_its_source_and_error_codes(tmp_path):
+    failed = {
+        "source": {"path": "reports/locked.pdf", "sha256": "ab" * 32, "media_type": "application/pdf", "size": 9},
+        "text": "",
+        "cells": [],
+        "errors": [{"code": "pdf_encrypted", "message": "the PDF is encrypted"}],
+    }
+    path = write_jsonl(tmp_path / "records.jsonl", [make_record(seed=6), failed])
+    db = tmp_path / "archive.db"
+    assert load([path], db).issues == 1
+    [(code, source, errors, message)] = query(db, "SELECT code, source, errors, message FROM load_issues")
+    assert (code, source) == ("bad_record", "reports/locked.pdf")
+    assert json.loads(errors) == [{"code": "pdf_encrypted", "message": "the PDF is encrypted"}]
+    assert "pdf_encrypted: the PDF is encrypted" in message
+
+
+def test_an_archive_built_before_new_columns_gains_them_on_load(tmp_path):
+    db = tmp_path / "archive.db"
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE load_issues (id INTEGER PRIMARY KEY, file TEXT, line INTEGER, code TEXT, message TEXT)")
+    conn.commit()
+    conn.close()
+    load([write_jsonl(tmp_path / "records.jsonl", [], ('{"title": "no text"}',))], db)
+    assert query(db, "SELECT line, code, source, errors FROM load_issues") == [(1, "bad_record", None, None)]
+
+
 def test_identity_checks_are_stored_with_their_numbers_and_failures_counted(archive_db):
     failed = query(
         archive_db,
