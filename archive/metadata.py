@@ -93,9 +93,17 @@ def build_metadata(database: str = "archive") -> dict:
     }
 
 
+# Arbitrary SQL (`/<db>?sql=`) runs one at a time (others get 429 Retry-After) and under a lower limit than canned
+# queries and table pages (sql_time_limit_ms): see sql_gate in archive/plugins/govreports_archive.py.
+ARBITRARY_SQL_TIME_LIMIT_MS = 1000
+ARBITRARY_SQL_RETRY_AFTER_S = 2
+
 SETTINGS = {
     "suggest_facets": False,  # suggestions dominated search time (issue 5: p95 1,038 ms -> 66 ms without)
     "sql_time_limit_ms": 3000,
+    # Threads running SQL. With arbitrary SQL gated to one at a time, one endless query can hold at most one of
+    # them; more threads would not help on the 2-core machine (SQLite work holds the GIL between its steps).
+    "num_sql_threads": 3,
     "facet_time_limit_ms": 500,
     "max_returned_rows": 1000,
     "default_page_size": 50,

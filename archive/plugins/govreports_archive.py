@@ -9,11 +9,13 @@ from __future__ import annotations
 import asyncio
 from functools import cache
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from archive.metadata import ARBITRARY_SQL_RETRY_AFTER_S, ARBITRARY_SQL_TIME_LIMIT_MS
 from archive.queries import CHART_FRAGMENT
 from archive.schema import label_rows
 from archive.search import fts_query, marked_to_html, snippet_marked
@@ -167,21 +169,88 @@ def register_routes():
     return [(r"^/-/archived/(?P<sha256>[0-9a-f]{64})$", archived_copy)]
 
 
-@hookimpl
-def asgi_wrapper(datasette):
+def is_arbitrary_sql(scope: dict) -> bool:
+    """A request for the database page (`/<db>`, `/<db>.json`, ...) with `?sql=`: SQL the user wrote.
+
+    Canned queries (`/<db>/<query>`) and table pages have two or more path segments and are not gated."""
+    if scope.get("type") != "http" or scope["path"].count("/") != 1 or scope["path"].startswith("/-"):
+        return False
+    return any(name == "sql" and value for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+
+
+def with_time_limit(query_string: bytes, limit_ms: int) -> bytes:
+    """The query string with `_timelimit` set to at most `limit_ms` (Datasette only ever lowers its limit)."""
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    asked = [int(v) for k, v in pairs if k == "_timelimit" and v.isdigit() and int(v) > 0]
+    limit = min([limit_ms, *asked])
+    return urlencode([(k, v) for k, v in pairs if k != "_timelimit"] + [("_timelimit", str(limit))]).encode("latin-1")
+
+
+async def too_many_requests(send) -> None:
+    body = b"Another SQL query is running; one arbitrary query at a time. Retry shortly, or use the canned queries."
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"text/plain; charset=utf-8"),
+                (b"retry-after", str(ARBITRARY_SQL_RETRY_AFTER_S).encode()),
+                (b"cache-control", b"no-store"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def sql_gate(app):
+    """At most one arbitrary-SQL request at a time, with a lower time limit than canned queries; others get 429.
+
+    Datasette stops a query with a Python progress handler that needs the GIL every 1,000 SQLite instructions,
+    so each running endless query slows every other request and holds one of the num_sql_threads threads until
+    its limit: the gate bounds that to one thread for ARBITRARY_SQL_TIME_LIMIT_MS. The check and the claim
+    happen without an await in between, so on the single event loop no two requests can both pass."""
+    running = False
+
+    async def gated(scope, receive, send):
+        nonlocal running
+        if not is_arbitrary_sql(scope):
+            await app(scope, receive, send)
+            return
+        if running:
+            await too_many_requests(send)
+            return
+        running = True
+        try:
+            limited = with_time_limit(scope.get("query_string", b""), ARBITRARY_SQL_TIME_LIMIT_MS)
+            scope = {**scope, "query_string": limited}
+            await app(scope, receive, send)
+        finally:
+            running = False
+
+    return gated
+
+
+def with_security_headers(app):
     """Security headers on every response."""
 
+    async def wrapped(scope, receive, send):
+        async def send_with_headers(event):
+            if event["type"] == "http.response.start":
+                names = {name.lower() for name, _ in event.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in names]
+                event = {**event, "headers": [*event.get("headers", []), *extra]}
+            await send(event)
+
+        await app(scope, receive, send_with_headers)
+
+    return wrapped
+
+
+@hookimpl
+def asgi_wrapper(datasette):
+    """Security headers on every response; arbitrary SQL gated (one at a time, lower time limit)."""
+
     def wrap(app):
-        async def with_headers(scope, receive, send):
-            async def send_with_headers(event):
-                if event["type"] == "http.response.start":
-                    names = {name.lower() for name, _ in event.get("headers", [])}
-                    extra = [(n, v) for n, v in SECURITY_HEADERS if n not in names]
-                    event = {**event, "headers": [*event.get("headers", []), *extra]}
-                await send(event)
-
-            await app(scope, receive, send_with_headers)
-
-        return with_headers
+        return with_security_headers(sql_gate(app))
 
     return wrap
