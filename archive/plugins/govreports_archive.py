@@ -15,6 +15,7 @@ from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
+from archive.facets import SinglePassColumnFacet
 from archive.metadata import ARBITRARY_SQL_RETRY_AFTER_S, ARBITRARY_SQL_TIME_LIMIT_MS
 from archive.queries import CHART_FRAGMENT
 from archive.schema import label_rows
@@ -49,6 +50,11 @@ def prepare_connection(conn):
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
     conn.create_function("zh_snippet", 2, snippet_marked, deterministic=True)
     conn.create_function("hamming_distance", 2, hamming_distance, deterministic=True)
+
+
+@hookimpl
+def register_facet_classes():
+    return [SinglePassColumnFacet]
 
 
 @hookimpl
