@@ -107,8 +107,10 @@ def label_key(label: str, *, ordinal: bool = True) -> str:
     return _NOT_KEY.sub("", text)
 
 
+@lru_cache(maxsize=16384)
 def clean_label(label: str) -> str:
-    """A label as found, tidied for display: single spaces, no line breaks, no spaces between CJK characters."""
+    """A label as found, tidied for display: single spaces, no line breaks, no spaces between CJK characters.
+    Cached: the same row labels come back in every report."""
     text = join_cjk(label.replace("\r", ""))
     return re.sub(r"\s+", " ", text).strip()
 
@@ -163,14 +165,15 @@ def without_page_furniture(lines: Sequence[Line]) -> tuple[list[Line], list[Line
     last_of_page = _last_content_line_per_page(lines) if len(pages) > 1 else set()
     for_text: list[Line] = []
     for_tables: list[Line] = []
+    page_number, masked = _PAGE_NUMBER.match, _DIGIT_RUN.sub
     for index, line in enumerate(lines):
         text = line.text.strip()
-        if len(text) <= 24 and _PAGE_NUMBER.match(text):
+        if len(text) <= 24 and page_number(text):
             continue
-        if margins and _DIGIT_RUN.sub("#", text) in margins:
+        if margins and masked("#", text) in margins:
             continue
         for_tables.append(line)
-        if not (index in last_of_page and _BARE_NUMBER.match(text)):
+        if index not in last_of_page or not _BARE_NUMBER.match(text):
             for_text.append(line)
     return for_text, for_tables
 

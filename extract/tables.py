@@ -175,19 +175,22 @@ class Stream:
     owner: list[int] = field(default_factory=list)  # key char -> item index
     raw_pos: list[int] = field(default_factory=list)  # key char -> char index in the item's text
     starts: list[int] = field(default_factory=list)  # item index -> its first key char (or the next item's)
+    by_core: dict[str, list[int]] = field(default_factory=dict)  # a label's core -> its items, in order
 
     def __post_init__(self) -> None:
         parts: list[str] = []
+        owner, raw_pos, starts, by_core = self.owner, self.raw_pos, self.starts, self.by_core
         for index, item in enumerate(self.items):
-            self.starts.append(len(self.owner))
+            starts.append(len(owner))
             if item.kind != "label":
                 continue
+            by_core.setdefault(item.core, []).append(index)
             key, positions = _label_key_positions(item.text)
             parts.append(key)
-            self.owner.extend([index] * len(key))
-            self.raw_pos.extend(positions)
+            owner.extend([index] * len(key))
+            raw_pos.extend(positions)
         self.keys = "".join(parts)
-        self.starts.append(len(self.owner))
+        starts.append(len(owner))
 
     def key_offset(self, item_index: int) -> int:
         """The first key char at or after an item."""
@@ -196,9 +199,13 @@ class Stream:
     def raw_label(self, positions: list[int]) -> str:
         """The label text as written at these key positions, with its leading ordinal and brackets."""
         pieces: list[str] = []
-        owners = sorted({self.owner[k] for k in positions})
+        spans: dict[int, list[int]] = {}  # item -> the positions of its characters in the label as written
+        owner, raw_pos = self.owner, self.raw_pos
+        for k in positions:
+            spans.setdefault(owner[k], []).append(raw_pos[k])
+        owners = sorted(spans)
         for index in owners:
-            span = [self.raw_pos[k] for k in positions if self.owner[k] == index]
+            span = spans[index]
             text = self.items[index].text
             begin, stop = min(span), max(span) + 1
             if not pieces:
@@ -339,10 +346,9 @@ def _find_all(text: str, key: str) -> list[tuple[int, int]]:
 def _whole_item_matches(stream: Stream, core: str) -> list[tuple[int, int]]:
     """Short labels ("其他", "总计", "规章") match only a whole label cell, never part of a longer label."""
     out = []
-    for index, item in enumerate(stream.items):
-        if item.kind == "label" and item.core == core:
-            end = stream.key_offset(index + 1)
-            out.append((end - len(core), end))
+    for index in stream.by_core.get(core, ()):
+        end = stream.key_offset(index + 1)
+        out.append((end - len(core), end))
     return out
 
 
@@ -558,12 +564,15 @@ def _header_columns(stream: Stream, match: RowMatch) -> dict[str, int] | None:
 
 def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[int], label_raw: str,
           header: dict[str, str], uncertain: bool, method: str, result: ParsedTables) -> None:
+    items, cells = stream.items, result.cells
+    default_type = row.value_type or block.value_type
     for col, index in zip(block.cols, values, strict=True):
-        item = stream.items[index]
-        value = _parse_value(item.text, col.value_type or row.value_type or block.value_type)
-        if value.number is not None:
-            result.cells.append(_cell(table, row, col, item, value, method, label_raw, header.get(col.key), uncertain))
-        if value.number is None or value.unit or value.not_integer or (value.number or 0) < 0:
+        item = items[index]
+        value = _parse_value(item.text, col.value_type or default_type)
+        number = value.number
+        if number is not None:
+            cells.append(_cell(table, row, col, item, value, method, label_raw, header.get(col.key), uncertain))
+        if number is None or value.unit or value.not_integer or number < 0:
             warning = _value_warning(table, block, row, col, item, value)
             if warning:
                 result.warnings.append(warning)
