@@ -31,6 +31,9 @@ OUTCOME_GROUPS = (
     ("不予处理", ("not_processed_",)),
     ("其他处理", ("other",)),
 )
+REPORT_PAGE_COLUMNS = (
+    "id", "body_id", "title", "template", "checks_failed", "page_url", "source_url", "sha256", "archived",
+)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -114,7 +117,8 @@ def extra_template_vars(template, database, table, view_name, request, datasette
     async def inner():
         db = datasette.get_database(database)
         pk = request.url_vars.get("pks")
-        report = (await db.execute("select * from reports where id = ?", [pk])).first()
+        columns = ", ".join(REPORT_PAGE_COLUMNS)  # not `text`: Datasette's own row query already read it
+        report = (await db.execute(f"select {columns} from reports where id = ?", [pk])).first()
         if report is None:
             return {}
         values = {
