@@ -7,6 +7,8 @@ Loaded with `plugins_dir=archive/plugins` (govreports serve does this; for `data
 from __future__ import annotations
 
 import asyncio
+import math
+import time
 from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -34,6 +36,7 @@ OUTCOME_GROUPS = (
 REPORT_PAGE_COLUMNS = (
     "id", "body_id", "title", "template", "checks_failed", "page_url", "source_url", "sha256", "archived",
 )
+COOL_DOWN_AFTER_S = 0.25
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -196,7 +199,7 @@ def with_time_limit(query_string: bytes, limit_ms: int) -> bytes:
     return urlencode([(k, v) for k, v in pairs if k != "_timelimit"] + [("_timelimit", str(limit))]).encode("latin-1")
 
 
-async def too_many_requests(send) -> None:
+async def too_many_requests(send, retry_after_s: int) -> None:
     body = b"Another SQL query is running; one arbitrary query at a time. Retry shortly, or use the canned queries."
     await send(
         {
@@ -204,7 +207,7 @@ async def too_many_requests(send) -> None:
             "status": 429,
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
-                (b"retry-after", str(ARBITRARY_SQL_RETRY_AFTER_S).encode()),
+                (b"retry-after", str(retry_after_s).encode()),
                 (b"cache-control", b"no-store"),
             ],
         }
@@ -216,18 +219,23 @@ def sql_gate(app):
     """At most one arbitrary-SQL request at a time, with a lower time limit than canned queries; others get 429.
 
     Datasette stops a query with a Python progress handler that needs the GIL every 1,000 SQLite instructions,
-    so each running endless query slows every other request and holds one of the num_sql_threads threads until
-    its limit: the gate bounds that to one thread for ARBITRARY_SQL_TIME_LIMIT_MS. The check and the claim
-    happen without an await in between, so on the single event loop no two requests can both pass."""
+    so a running endless query slows every other request and holds one of the num_sql_threads threads until its
+    limit. The gate bounds that to one thread for ARBITRARY_SQL_TIME_LIMIT_MS, and after a slow query (over
+    COOL_DOWN_AFTER_S) stays closed for as long as that query ran: queries sent back to back can then hold the
+    server at most half of the time. The check and the claim happen without an await in between, so on the
+    single event loop no two requests can both pass."""
     running = False
+    closed_until = 0.0
 
     async def gated(scope, receive, send):
-        nonlocal running
+        nonlocal running, closed_until
         if not is_arbitrary_sql(scope):
             await app(scope, receive, send)
             return
-        if running:
-            await too_many_requests(send)
+        now = time.monotonic()
+        if running or now < closed_until:
+            wait = max(ARBITRARY_SQL_RETRY_AFTER_S, math.ceil(closed_until - now))
+            await too_many_requests(send, wait)
             return
         running = True
         try:
@@ -236,6 +244,9 @@ def sql_gate(app):
             await app(scope, receive, send)
         finally:
             running = False
+            finished = time.monotonic()
+            if finished - now >= COOL_DOWN_AFTER_S:
+                closed_until = finished + (finished - now)
 
     return gated
 

@@ -84,5 +84,10 @@ def test_an_endless_query_is_stopped_and_does_not_block_tables_or_canned_queries
     assert table_seconds < ARBITRARY_SQL_TIME_LIMIT_MS / 1000 and canned_seconds < ARBITRARY_SQL_TIME_LIMIT_MS / 1000
     assert stopped.status_code == 400 and "interrupted" in stopped.text.lower()
     assert stopped_seconds < SETTINGS["sql_time_limit_ms"] / 1000
+    cooling, _ = timed_get(f"{base}/{db}.json", sql="select count(*) as n from reports")
+    assert cooling.status_code == 429, "after a slow query the gate stays closed as long as it ran"
+    time.sleep(stopped_seconds + 0.2)
     after, _ = timed_get(f"{base}/{db}.json", sql="select count(*) as n from reports")
     assert after.status_code == 200 and after.json()["rows"][0][0] > 0
+    quick, _ = timed_get(f"{base}/{db}.json", sql="select 1 as one")
+    assert quick.status_code == 200, "a quick query does not close the gate"
