@@ -155,8 +155,8 @@ def main() -> None:
             **{f"{name.replace(' ', '_')}_p95_ms": round(r["p95_ms"]) for name, r in results.items()},
             **{f"{name.replace(' ', '_')}_req_s": r["requests_per_s"] for name, r in results.items()},
             "errors": sum(r["errors"] for r in (*results.values(), disturbed)),
-            "endless_sql_stopped": f"{len(stopped)}/{len(outcomes)}", "endless_sql_max_s": round(max(stopped,
-                                                                                                    default=0), 1),
+            "endless_sql_stopped": f"{len(stopped)}/{len(outcomes) - refused}", "endless_sql_refused": refused,
+            "endless_sql_max_s": round(max(stopped, default=0), 1),
             "p95_ratio_with_endless_sql": round(ratio, 2),
         }, ensure_ascii=False))
 
