@@ -14,7 +14,7 @@ import urllib.request
 
 import pytest
 
-from archive.metadata import SETTINGS
+from archive.metadata import ARBITRARY_SQL_TIME_LIMIT_MS
 from bench.loadgen import run_wrk, wrk_available
 from tests.e2e.helpers import served
 
@@ -54,13 +54,19 @@ def test_fifty_clients_on_search_and_report_pages_get_no_errors(instance):
 
 
 def expensive_query(base: str, outcomes: list) -> None:
+    """Send the query; a 429 from the SQL gate (its cool-down after the previous slow query) is waited out."""
     url = f"{base}/archive.json?{urllib.parse.urlencode({'sql': ENDLESS_SQL})}"
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(url, timeout=180) as response:
-            outcomes.append((response.status, response.read().decode(), time.monotonic() - started))
-    except urllib.error.HTTPError as error:
-        outcomes.append((error.code, error.read().decode(), time.monotonic() - started))
+    while True:
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(url, timeout=180) as response:
+                outcomes.append((response.status, response.read().decode(), time.monotonic() - started))
+        except urllib.error.HTTPError as error:
+            if error.code == 429:
+                time.sleep(int(error.headers["Retry-After"]))
+                continue
+            outcomes.append((error.code, error.read().decode(), time.monotonic() - started))
+        return
 
 
 def test_expensive_sql_is_stopped_by_the_time_limit_without_hurting_other_requests(instance):
@@ -74,7 +80,7 @@ def test_expensive_sql_is_stopped_by_the_time_limit_without_hurting_other_reques
         expensive_query(base, outcomes)
     load.join()
     print(f"\nexpensive SQL: {[(status, round(seconds, 2)) for status, _, seconds in outcomes]}; load: {figures}")
-    limit_s = SETTINGS["sql_time_limit_ms"] / 1000
+    limit_s = ARBITRARY_SQL_TIME_LIMIT_MS / 1000  # arbitrary SQL's own limit, lower than sql_time_limit_ms
     for status, body, seconds in outcomes:
         assert status == 400 and "SQL Interrupted" in body, body[:500]
         # Stopped, not run to the end (it never ends): the limit plus the wait of a saturated server.
