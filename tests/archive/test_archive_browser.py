@@ -64,6 +64,29 @@ def browser(tmp_path):
     driver.quit()
 
 
+def assert_first_result_above_the_fold_and_descriptions_collapsed(browser, first_row) -> None:
+    """The ~30 column descriptions must not push the results below the first screen: they sit, collapsed, in a
+    <details> after the results (archive/templates/table.html), and the search box comes before the results."""
+    top = browser.execute_script("return arguments[0].getBoundingClientRect().top", first_row)
+    viewport = browser.execute_script("return window.innerHeight")
+    assert 0 <= top < viewport, f"first result row at {top}px, the viewport is {viewport}px high"
+    box_top = browser.execute_script(
+        "return document.querySelector('input[name=_search]').getBoundingClientRect().top"
+    )
+    assert box_top < top
+    details = browser.find_element(By.CSS_SELECTOR, "details.column-descriptions-details")
+    assert details.get_attribute("open") is None
+    assert "字段说明 · Column descriptions" in details.find_element(By.TAG_NAME, "summary").text
+    terms = [dt.get_attribute("textContent") for dt in details.find_elements(By.CSS_SELECTOR, "dl dt")]
+    assert {"title", "body", "year"} <= set(terms)
+    assert not details.find_element(By.CSS_SELECTOR, "dl").is_displayed()
+    assert browser.execute_script(
+        "return arguments[0].compareDocumentPosition(arguments[1]) & Node.DOCUMENT_POSITION_FOLLOWING",
+        first_row,
+        details,
+    ), "the descriptions come after the results"
+
+
 def test_search_open_a_report_and_see_its_tables_and_charts(server, browser, archive_db):
     ARTIFACTS.mkdir(exist_ok=True)
     wait = WebDriverWait(browser, 30)
@@ -73,6 +96,7 @@ def test_search_open_a_report_and_see_its_tables_and_charts(server, browser, arc
     wait.until(ec.url_contains("_search="))
     rows = browser.find_elements(By.CSS_SELECTOR, "table.rows-and-columns tbody tr")
     assert rows, "the search found reports"
+    assert_first_result_above_the_fold_and_descriptions_collapsed(browser, rows[0])
     browser.save_screenshot(str(ARTIFACTS / "archive-1-search.png"))
 
     titles = [row.find_element(By.CSS_SELECTOR, "td.col-title").text for row in rows]
