@@ -250,10 +250,17 @@ def _article_lines(text: str) -> list[Line]:
         elif element.tag == "list":
             lines.extend(Line(t) for item in element.iter("item") if (t := join_fragments(list(item.itertext()))))
         else:
-            line = " ".join("".join(element.itertext()).split())
-            if line:
-                lines.append(Line(line))
+            lines.extend(Line(line) for line in _broken_lines(element))
     return lines
+
+
+def _broken_lines(element: lxml.etree._Element) -> list[str]:
+    """A paragraph's lines: trafilatura writes `<br>` as `<lb/>`, and a report pasted as one `<p>` (or
+    `<div>`) with `<br>` between its lines must reach the text parser as those lines (the element is
+    modified)."""
+    for lb in element.iter("lb"):
+        lb.tail = "\n" + (lb.tail or "")
+    return [line for part in "".join(element.itertext()).split("\n") if (line := " ".join(part.split()))]
 
 
 FURNITURE = re.compile(r"head|nav|menu|foot|crumb|bread|copyright|banner|sidebar|share|position|location", re.I)
