@@ -15,6 +15,7 @@ CODES = {
     "pdf_encrypted": "the PDF is encrypted with a password",
     "pdf_corrupt": "the PDF is damaged or truncated",
     "needs_ocr": "the PDF has no text layer and no OCR reader is available",
+    "ocr_failed": "OCR could not run: the image is undecodable, an engine failed, or none is installed",
     "zip_bomb": "the archive would inflate beyond the decompression limits",
     "zip_corrupt": "the ZIP/OOXML container is damaged or truncated",
     "docx_corrupt": "the DOCX could not be read",

@@ -86,16 +86,47 @@ def _parse_cells(doc: Document, template: Template, lines: list[Line]) -> tuple[
     if doc.ocr and readings:
         from extract.ocr_arbitrate import arbitrate
 
-        parsed = {r.engine: parse_tables(r.document, template) for r in readings}
+        grids = doc.tables  # a text PDF's ruled tables (the fallback), the same for every reading
+        parsed = {r.engine: parse_tables(replace(r.document, tables=grids) if grids else r.document, template)
+                  for r in readings}
         result = arbitrate({engine: p.cells for engine, p in parsed.items()}, template.id)
         first = next(iter(parsed.values()))
-        return result.cells, [*first.warnings, *result.warnings]
+        cells, warnings = _text_pages_as_parsed(doc, first.cells, result.cells, result.warnings)
+        return cells, [*_still_missing(first.warnings, cells), *warnings]
     parsed = parse_tables(doc, template, lines)
     if doc.ocr:
         for cell in parsed.cells:
             cell["method"] = "ocr"
             cell["uncertain"] = True
     return parsed.cells, parsed.warnings
+
+
+def _text_pages_as_parsed(
+    doc: Document, parsed: list[dict], cells: list[dict], warnings: list[dict]
+) -> tuple[list[dict], list[dict]]:
+    """In a text PDF with image-only pages OCRed, the cells of its text pages are the text layer's: every
+    reading holds the same lines there, so those cells are taken as parsed (not as OCR), with no OCR warning."""
+    ocr_pages = getattr(doc, "ocr_pages", None)
+    if not ocr_pages:
+        return cells, warnings
+    as_parsed = {(c["table"], c["row"], c["col"]): c for c in parsed if c.get("page") not in ocr_pages}
+    cells = [as_parsed.get((c["table"], c["row"], c["col"]), c) for c in cells]
+    return cells, [w for w in warnings if (w.get("table"), w.get("row"), w.get("col")) not in as_parsed]
+
+
+def _still_missing(warnings: list[dict], cells: list[dict]) -> list[dict]:
+    """The most trusted engine's parse warnings, less the `cell_missing` columns another engine supplied."""
+    have = {(cell["table"], cell["row"], cell["col"]) for cell in cells}
+    kept = []
+    for warning in warnings:
+        if warning.get("code") == "cell_missing":
+            table, row = warning["table"], warning["row"]
+            cols = [col for col in warning["cols"] if (table, row, col) not in have]
+            if not cols:
+                continue
+            warning = {**warning, "cols": cols, "message": f"{table}: {row}: no value for {', '.join(cols)}"}
+        kept.append(warning)
+    return kept
 
 
 def _template_by_parsing(doc: Document, lines: list[Line]) -> Template | None:

@@ -92,6 +92,7 @@ class OcrDocument(Document):
     """
 
     readings: list[EngineResult] = field(default_factory=list)
+    ocr_pages: frozenset[int] = frozenset()  # the 1-based pages OCR read in a text PDF; empty: every page
 
 
 def max_ocr_pages(limits: Limits) -> int:
@@ -126,7 +127,7 @@ def iter_pages(data: bytes, media_type: str | None = None, *, dpi: int = DEFAULT
         for frame in ImageSequence.Iterator(_open_image(data)):
             yield frame.convert("L")
     except (OSError, ValueError) as exc:
-        raise ReadError("no_content", f"the image could not be decoded: {exc}") from exc
+        raise ReadError("ocr_failed", f"the image could not be decoded: {exc}") from exc
 
 
 def load_pages(data: bytes, media_type: str | None = None, *, dpi: int = DEFAULT_DPI,
@@ -139,7 +140,7 @@ def _open_image(data: bytes) -> Image.Image:
     try:
         return Image.open(io.BytesIO(data))
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise ReadError("no_content", f"the image could not be decoded: {exc}") from exc
+        raise ReadError("ocr_failed", f"the image could not be decoded: {exc}") from exc
 
 
 def _open_pdf(data: bytes) -> pdfium.PdfDocument:
@@ -247,18 +248,18 @@ def tesseract_lines(page: Page, psm: int = TESSERACT_PSM) -> list[str]:
     """
     ok, png = cv2.imencode(".png", page.image)
     if not ok:
-        raise ReadError("no_content", "the page image could not be encoded for Tesseract")
+        raise ReadError("ocr_failed", "the page image could not be encoded for Tesseract")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
     command = ["tesseract", "stdin", "stdout", "-l", TESSERACT_LANG, "--psm", str(psm), "tsv"]
     try:
         done = subprocess.run(command, input=png.tobytes(), capture_output=True, env=env, timeout=TESSERACT_TIMEOUT,
                               check=True)
     except FileNotFoundError as exc:
-        raise ReadError("no_content", "Tesseract is not installed (Debian: tesseract-ocr-chi-sim)") from exc
+        raise ReadError("ocr_failed", "Tesseract is not installed (Debian: tesseract-ocr-chi-sim)") from exc
     except subprocess.TimeoutExpired as exc:
-        raise ReadError("no_content", f"Tesseract did not finish a page within {TESSERACT_TIMEOUT} s") from exc
+        raise ReadError("ocr_failed", f"Tesseract did not finish a page within {TESSERACT_TIMEOUT} s") from exc
     except subprocess.CalledProcessError as exc:
-        raise ReadError("no_content", f"Tesseract failed: {exc.stderr.decode(errors='replace')[-300:]}") from exc
+        raise ReadError("ocr_failed", f"Tesseract failed: {exc.stderr.decode(errors='replace')[-300:]}") from exc
     return tsv_lines(done.stdout.decode("utf-8", errors="replace"), page)
 
 
@@ -426,7 +427,7 @@ def read_scan(data: bytes, media_type: str | None = None, limits: Limits | None 
     missing = {engine: why for engine in engines if (why := engine_missing(engine))}
     usable = tuple(engine for engine in engines if engine not in missing)
     if not usable:
-        raise ReadError("no_content", "no OCR engine is installed: " + "; ".join(missing.values()))
+        raise ReadError("ocr_failed", "no OCR engine is installed: " + "; ".join(missing.values()))
     readings = ocr_pages(iter_pages(data, media_type, limits=limits), usable, media_type)
     first = readings[0].document
     warnings = [f"OCR engine {engine} unavailable ({why}): cells rest on one engine" for engine, why in missing.items()]

@@ -71,7 +71,7 @@ def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False)
             document = Document(media_type=PDF, method="pdf-text", pages=count, title=title)
             images = [i for i, n in enumerate(chars) if n < MIN_CHARS_PER_PAGE and _has_image(pdf[i])]
             if images:
-                _ocr_image_pages(pdf, images, pages, limits, document)
+                document = _ocr_image_pages(pdf, images, pages, limits, document)
     finally:
         pdf.close()
     if scanned:
@@ -95,25 +95,59 @@ def _has_image(page: pdfium.PdfPage) -> bool:
 
 def _ocr_image_pages(
     pdf: pdfium.PdfDocument, indexes: list[int], pages: list[list[str]], limits: Limits, document: Document
-) -> None:
-    """OCR the image-only pages of a text PDF in place (the OCR reader's most trusted engine's lines)."""
+) -> Document:
+    """OCR the image-only pages of a text PDF: an `OcrDocument` with one reading per engine (the text pages
+    with that engine's lines on the image pages), arbitrated by the pipeline as a scan's readings are.
+
+    `pages` gets the most trusted engine's lines in place. A page OCR fails on stays empty, with a warning;
+    the text pages are kept.
+    """
     numbers = ", ".join(str(i + 1) for i in indexes)
     try:
-        from extract.readers.ocr import read_image
+        from extract.readers.ocr import EngineResult, OcrDocument, read_image
     except ImportError as exc:
         document.warnings.append(f"page(s) {numbers} hold only an image and OCR is not available ({exc})")
-        return
+        return document
+    engine_pages: dict[str, list[list[str]]] = {}
+    seconds: dict[str, list[float]] = {}
     for index in indexes:
-        page = pdf[index]
         try:
-            image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
-        finally:
-            page.close()
-        png = io.BytesIO()
-        image.save(png, format="PNG")
-        pages[index] = [line.text for line in read_image(png.getvalue(), limits, "image/png").lines]
-    document.ocr = True
+            scan = read_image(_page_png(pdf, index), limits, "image/png")
+        except ReadError as error:
+            document.warnings.append(f"page {index + 1} holds only an image and OCR failed ({error.message})")
+            continue
+        document.warnings.extend(w for w in scan.warnings if w not in document.warnings)
+        for reading in scan.readings:
+            engine_pages.setdefault(reading.engine, [list(lines) for lines in pages])[index] = [
+                line.text for line in reading.document.lines
+            ]
+            spent = seconds.setdefault(reading.engine, [0.0, 0.0])
+            spent[0] += reading.seconds
+            spent[1] += reading.cpu_seconds
+    if not engine_pages:
+        return document
+    readings = [
+        EngineResult(engine, Document(media_type=PDF, method=document.method, pages=document.pages, ocr=True,
+                                      lines=[Line(text, page) for page, text in _without_furniture(engine_lines)]),
+                     *seconds[engine])
+        for engine, engine_lines in engine_pages.items()
+    ]
+    pages[:] = next(iter(engine_pages.values()))
     document.warnings.append(f"page(s) {numbers} hold only an image: read by OCR, their figures uncertain")
+    return OcrDocument(media_type=PDF, method=document.method, pages=document.pages, title=document.title, ocr=True,
+                       warnings=document.warnings, readings=readings,
+                       ocr_pages=frozenset(i + 1 for i in indexes))
+
+
+def _page_png(pdf: pdfium.PdfDocument, index: int) -> bytes:
+    page = pdf[index]
+    try:
+        image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+    png = io.BytesIO()
+    image.save(png, format="PNG")
+    return png.getvalue()
 
 
 def _open(data: bytes) -> pdfium.PdfDocument:

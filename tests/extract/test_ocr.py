@@ -165,7 +165,7 @@ def test_a_truncated_image_is_a_clean_error_record(scanned):
     data = to_png(pages[0])[:5000]
     record = extract_bytes(data, {"path": "broken.png"})
     assert record["cells"] == []
-    assert [e["code"] for e in record["errors"]] == ["no_content"]
+    assert [e["code"] for e in record["errors"]] == ["ocr_failed"]
     assert "image" in record["errors"][0]["message"]
 
 

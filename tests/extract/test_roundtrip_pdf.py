@@ -101,3 +101,24 @@ def test_an_image_only_page_of_a_text_pdf_is_read_by_ocr_and_no_ocr_cell_is_sile
     assert len(found) == 200
     assert all(found[key]["uncertain"] for key in wrong if key in found)
     assert len(wrong) <= 10
+
+
+def test_an_image_only_page_of_a_text_pdf_gets_one_reading_per_engine_and_its_cells_are_arbitrated(furnished):
+    _, pdf = furnished
+    document = read_pdf(_with_image_page(pdf, 1))
+    assert [reading.engine for reading in document.readings] == ["rapidocr", "tesseract"]
+    assert document.ocr_pages == {2}
+    text_pages = [[line for line in r.document.lines if line.page != 2] for r in document.readings]
+    assert text_pages[0] == text_pages[1] == [line for line in document.lines if line.page != 2]
+    assert [[line.text for line in r.document.lines if line.page == 2] for r in document.readings] != [[], []]
+    record = extract_document(document, {"path": "mixed.pdf"})
+    by_page = {(c["page"] == 2, c["method"]) for c in record["cells"]}
+    assert by_page == {(True, "ocr"), (False, "pdf-text")}
+    plain = {(c["table"], c["row"], c["col"]): c for c in extract_document(read_pdf(pdf), {"path": "p.pdf"})["cells"]}
+    text_cells = [(c, plain[(c["table"], c["row"], c["col"])]) for c in record["cells"] if c["page"] != 2]
+    assert text_cells and [c for c, p in text_cells if c["value"] != p["value"]] == []
+    # as the text layer parsed them, except a row whose label OCR read on page 2 and whose numbers run onto page 3
+    assert [c for c, p in text_cells if c != p and c["label_raw"] == p["label_raw"]] == []
+    assert not [w for w in record["warnings"] if w["code"] == "ocr_uncertain" and
+                any(c["page"] != 2 for c in record["cells"] if (c["table"], c["row"], c["col"]) ==
+                    (w["table"], w["row"], w["col"]))]
