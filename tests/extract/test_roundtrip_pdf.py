@@ -9,7 +9,9 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from extract.errors import ReadError
 from extract.pipeline import extract_bytes, extract_document
+from extract.readers import ocr
 from extract.readers.pdf import read_pdf
 from tests.generate import cell_mismatches, failing_rules, layouts, make_report, render_docx, render_pdfs, reports
 
@@ -122,3 +124,16 @@ def test_an_image_only_page_of_a_text_pdf_gets_one_reading_per_engine_and_its_ce
     assert not [w for w in record["warnings"] if w["code"] == "ocr_uncertain" and
                 any(c["page"] != 2 for c in record["cells"] if (c["table"], c["row"], c["col"]) ==
                     (w["table"], w["row"], w["col"]))]
+
+
+def test_an_image_only_page_ocr_fails_on_is_a_warning_and_the_text_pages_are_kept(furnished, monkeypatch):
+    def failing(*_args, **_kwargs):
+        raise ReadError("ocr_failed", "Tesseract failed: simulated")
+
+    monkeypatch.setattr(ocr, "read_image", failing)
+    _, pdf = furnished
+    document = read_pdf(_with_image_page(pdf, 1))
+    assert [w for w in document.warnings if "page 2" in w and "OCR failed" in w and "simulated" in w]
+    assert not document.ocr and not [line for line in document.lines if line.page == 2]
+    plain = read_pdf(pdf)
+    assert [line for line in document.lines if line.page != 2] == [line for line in plain.lines if line.page != 2]
