@@ -52,20 +52,28 @@ class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request, client_address):
-        """A crawler hanging up mid-response is not an error worth a traceback."""
+        """A client hanging up mid-response (a crawler abandoning a file) is expected, not worth a traceback."""
+
+
+@contextmanager
+def serve_in_thread(handler: type[BaseHTTPRequestHandler], port: int = 0) -> Iterator[str]:
+    """Serve `handler` on 127.0.0.1 from a daemon thread until the block ends; yields the base URL
+    (port 0: a free one). The demo portal and the test suite's mock portal both run on it."""
+    server = _QuietServer(("127.0.0.1", port), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 @contextmanager
 def serve_demo_portal(pages: dict[str, Page], port: int = 0) -> Iterator[DemoPortal]:
     """Run the portal until the block ends; `portal.base_url` is where it listens (port 0: a free one)."""
     portal = DemoPortal(pages)
-    server = _QuietServer(("127.0.0.1", port), _handler(portal))
-    portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(_handler(portal), port) as base_url:
+        portal.base_url = base_url
         yield portal
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

@@ -5,13 +5,13 @@ in chunks without Content-Length. Every request is counted in `hits` for the tes
 from __future__ import annotations
 
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
 
+from govreports.demo.server import serve_in_thread
 from tests.portal.site import Page, build_site, calendar_page, hanweb_window
 
 _CALENDAR = re.compile(r"^/zwgk/zfxxgknb/rl/(\d{4}-\d{2})\.html$")
@@ -105,24 +105,10 @@ def _handler(portal: Portal) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-class _QuietServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def handle_error(self, request, client_address):
-        """Clients hanging up (the crawler abandoning the huge file) are expected, not errors."""
-
-
 @contextmanager
 def serve_portal(huge_size: int = 3 * 1024 * 1024, pages: dict[str, Page] | None = None) -> Iterator[Portal]:
     """Run the portal until the block ends; `portal.base_url` is where it listens."""
     portal = Portal(pages if pages is not None else build_site(), huge_size)
-    server = _QuietServer(("127.0.0.1", 0), _handler(portal))
-    portal.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serve_in_thread(_handler(portal)) as base_url:
+        portal.base_url = base_url
         yield portal
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)

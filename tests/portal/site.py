@@ -27,8 +27,8 @@ a calendar trap under the column.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
 
+from govreports.demo.site import Page
 from tests.portal.documents import tiny_doc, tiny_docx, tiny_pdf
 
 CITY = "某某市人民政府"
@@ -40,14 +40,6 @@ LOGIN = "/sso/login.html"
 HEADINGS = ("一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
             "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项")
 HANWEB_TOTAL = 50
-
-
-@dataclass
-class Page:
-    body: bytes
-    content_type: str = "text/html; charset=utf-8"
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 def report_title(body: str, year: int) -> str:
