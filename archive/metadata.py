@@ -95,7 +95,7 @@ def build_metadata(database: str = "archive") -> dict:
 
 
 # Arbitrary SQL (`/<db>?sql=`) runs one at a time (others get 429 Retry-After) and under a lower limit than canned
-# queries and table pages (sql_time_limit_ms): see sql_gate in archive/plugins/govreports_archive.py.
+# queries and table pages (sql_time_limit_ms): see archive/sql_gate.py.
 ARBITRARY_SQL_TIME_LIMIT_MS = 1000
 ARBITRARY_SQL_RETRY_AFTER_S = 2
 

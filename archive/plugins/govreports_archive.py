@@ -7,21 +7,18 @@ Loaded with `plugins_dir=archive/plugins` (govreports serve does this; for `data
 from __future__ import annotations
 
 import asyncio
-import math
-import time
 from functools import cache
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
 from markupsafe import Markup
 
 from archive.facets import SinglePassColumnFacet
-from archive.metadata import ARBITRARY_SQL_RETRY_AFTER_S, ARBITRARY_SQL_TIME_LIMIT_MS
 from archive.queries import CHART_FRAGMENT
 from archive.schema import label_rows
 from archive.search import fts_query, marked_to_html, snippet_marked
+from archive.sql_gate import sql_gate
 from extract.template import load_template
 
 PLUGIN = "govreports-archive"
@@ -36,7 +33,6 @@ OUTCOME_GROUPS = (
 REPORT_PAGE_COLUMNS = (
     "id", "body_id", "title", "template", "checks_failed", "page_url", "source_url", "sha256", "archived",
 )
-COOL_DOWN_AFTER_S = 0.25
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -180,75 +176,6 @@ async def archived_copy(datasette, request):
 @hookimpl
 def register_routes():
     return [(r"^/-/archived/(?P<sha256>[0-9a-f]{64})$", archived_copy)]
-
-
-def is_arbitrary_sql(scope: dict) -> bool:
-    """A request for the database page (`/<db>`, `/<db>.json`, ...) with `?sql=`: SQL the user wrote.
-
-    Canned queries (`/<db>/<query>`) and table pages have two or more path segments and are not gated."""
-    if scope.get("type") != "http" or scope["path"].count("/") != 1 or scope["path"].startswith("/-"):
-        return False
-    return any(name == "sql" and value for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")))
-
-
-def with_time_limit(query_string: bytes, limit_ms: int) -> bytes:
-    """The query string with `_timelimit` set to at most `limit_ms` (Datasette only ever lowers its limit)."""
-    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
-    asked = [int(v) for k, v in pairs if k == "_timelimit" and v.isdigit() and int(v) > 0]
-    limit = min([limit_ms, *asked])
-    return urlencode([(k, v) for k, v in pairs if k != "_timelimit"] + [("_timelimit", str(limit))]).encode("latin-1")
-
-
-async def too_many_requests(send, retry_after_s: int) -> None:
-    body = b"Another SQL query is running; one arbitrary query at a time. Retry shortly, or use the canned queries."
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"retry-after", str(retry_after_s).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
-
-
-def sql_gate(app):
-    """At most one arbitrary-SQL request at a time, with a lower time limit than canned queries; others get 429.
-
-    Datasette stops a query with a Python progress handler that needs the GIL every 1,000 SQLite instructions,
-    so a running endless query slows every other request and holds one of the num_sql_threads threads until its
-    limit. The gate bounds that to one thread for ARBITRARY_SQL_TIME_LIMIT_MS, and after a slow query (over
-    COOL_DOWN_AFTER_S) stays closed for as long as that query ran: queries sent back to back can then hold the
-    server at most half of the time. The check and the claim happen without an await in between, so on the
-    single event loop no two requests can both pass."""
-    running = False
-    closed_until = 0.0
-
-    async def gated(scope, receive, send):
-        nonlocal running, closed_until
-        if not is_arbitrary_sql(scope):
-            await app(scope, receive, send)
-            return
-        now = time.monotonic()
-        if running or now < closed_until:
-            wait = max(ARBITRARY_SQL_RETRY_AFTER_S, math.ceil(closed_until - now))
-            await too_many_requests(send, wait)
-            return
-        running = True
-        try:
-            limited = with_time_limit(scope.get("query_string", b""), ARBITRARY_SQL_TIME_LIMIT_MS)
-            scope = {**scope, "query_string": limited}
-            await app(scope, receive, send)
-        finally:
-            running = False
-            finished = time.monotonic()
-            if finished - now >= COOL_DOWN_AFTER_S:
-                closed_until = finished + (finished - now)
-
-    return gated
 
 
 def with_security_headers(app):

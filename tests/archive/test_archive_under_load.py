@@ -16,8 +16,8 @@ import pytest
 import uvicorn
 
 from archive.metadata import ARBITRARY_SQL_TIME_LIMIT_MS, SETTINGS
-from archive.plugins.govreports_archive import is_arbitrary_sql, with_time_limit
 from archive.publication import make_datasette
+from archive.sql_gate import is_arbitrary_sql, with_time_limit
 
 ENDLESS_SQL = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
