@@ -224,7 +224,7 @@ def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, docume
 
 def _with_table_read(data: bytes, doc: Document, text_layer: dict, source: dict) -> dict:
     """The text layer's record, or the record parsed from the PDF's ruled tables when that is richer."""
-    from extract.readers.pdf import table_grids
+    from extract.table_fallback import table_grids
 
     try:
         grids = table_grids(data)

@@ -14,6 +14,10 @@ The record says which read won: `method` is "pdf-tables" when the tables read wo
 
 from __future__ import annotations
 
+import io
+
+from extract.document import Grid
+from extract.readers.cells import join_fragments
 from extract.template import all_templates
 
 TABLES_METHOD = "pdf-tables"
@@ -64,3 +68,43 @@ def choose(text_layer: dict, tables: dict | None, failure: str | None = None) ->
                    f"kept the {'ruled tables' if won else 'text layer'}",
     })
     return chosen
+
+
+def table_grids(data: bytes) -> list[Grid]:
+    """Ruled tables read by pdfplumber, spans expanded from the cells' boxes."""
+    import pdfplumber  # imported here: only the fallback path pays for it
+
+    grids: list[Grid] = []
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page_number, page in enumerate(pdf.pages, start=1):
+            for table in page.find_tables():
+                rows = _expand_spans(table)
+                if rows:
+                    grids.append(Grid(rows=rows, page=page_number, method=TABLES_METHOD))
+            page.flush_cache()
+    return grids
+
+
+def _expand_spans(table) -> list[list[str]]:
+    """pdfplumber's `extract()` gives a merged cell's text at its top-left position and None where it
+    continues; fill each None with the text of the cell box covering that position."""
+    texts = [[join_fragments((text or "").splitlines()) if text is not None else None for text in row]
+             for row in table.extract()]  # fmt: skip
+    row_tops = [row.bbox[1] for row in table.rows]
+    col_lefts = [col.bbox[0] for col in table.columns]
+    grid = [[text or "" for text in row] for row in texts]
+    for x0, top, x1, bottom in table.cells:
+        r0 = _band_index(row_tops, top)
+        c0 = _band_index(col_lefts, x0)
+        origin = texts[r0][c0] if r0 < len(texts) and c0 < len(texts[r0]) else None
+        for r, row_top in enumerate(row_tops):
+            for c, col_left in enumerate(col_lefts):
+                inside = top - 1 <= row_top < bottom - 1 and x0 - 1 <= col_left < x1 - 1
+                if inside and r < len(grid) and c < len(grid[r]) and texts[r][c] is None and origin:
+                    grid[r][c] = origin
+    return [row for row in grid if any(row)]
+
+
+def _band_index(edges: list[float], value: float) -> int:
+    """The index of the band starting at `value` (edges within a point or so are the same edge)."""
+    return min(range(len(edges)), key=lambda i: abs(edges[i] - value))

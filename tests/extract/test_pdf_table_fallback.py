@@ -72,7 +72,7 @@ def test_a_failing_tables_read_keeps_the_text_layer_parse_and_says_why(generated
     def broken(data):
         raise ValueError("damaged table")
 
-    monkeypatch.setattr("extract.readers.pdf.table_grids", broken)
+    monkeypatch.setattr("extract.table_fallback.table_grids", broken)
     result = extract_bytes(pdf, {"path": "generated.pdf"}, document=scrambled)
     assert result["errors"] == []
     assert result["method"] == "pdf-text"
