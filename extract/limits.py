@@ -4,6 +4,10 @@ A portal can serve anything: a 600 MB scan, a 40 kB "DOCX" that inflates to 4 GB
 LibreOffice spin forever. Every reader checks these limits before doing the expensive thing and fails with a
 clear error code instead. Defaults suit annual reports (a few pages, rarely over 20 MB); each can be
 overridden by an environment variable (`GOVREPORTS_MAX_FILE_MB` ...) or by the CLI through `Limits.replace`.
+
+The ruled-table fallback for PDFs (extract/table_fallback.py, pdfplumber, ~50 ms a page) has limits of its
+own: it reads at most `table_fallback_pages` pages (those whose text names the statistics tables) and stops
+after `table_fallback_seconds`; either cut is recorded as a `table_fallback_limit` warning.
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ ENV_VARS = {
     "max_decompressed_bytes": ("GOVREPORTS_MAX_DECOMPRESSED_MB", MB),
     "max_compression_ratio": ("GOVREPORTS_MAX_COMPRESSION_RATIO", 1),
     "conversion_timeout": ("GOVREPORTS_CONVERSION_TIMEOUT", 1),
+    "table_fallback_pages": ("GOVREPORTS_TABLE_FALLBACK_PAGES", 1),
+    "table_fallback_seconds": ("GOVREPORTS_TABLE_FALLBACK_SECONDS", 1),
 }
 
 
@@ -32,6 +38,8 @@ class Limits:
     max_decompressed_bytes: int = 300 * MB
     max_compression_ratio: int = 200
     conversion_timeout: float = 120.0
+    table_fallback_pages: int = 12
+    table_fallback_seconds: float = 20.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Limits:

@@ -35,7 +35,7 @@ from extract.normalize import paragraphs, without_page_furniture
 from extract.sections import split_sections
 from extract.table_fallback import choose, needs_table_read
 from extract.tables import parse_tables
-from extract.template import Template, all_templates
+from extract.template import Template, all_templates, load_template
 from vocab.titles import issuing_body, report_year
 
 OFFICE_TYPES = OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES
@@ -213,7 +213,7 @@ def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, docume
             source["encoding"] = doc.encoding
         result = extract_document(doc, source)
         if media_type == PDF and needs_table_read(result):
-            return _with_table_read(data, doc, result, source)
+            return _with_table_read(data, doc, result, source, limits or Limits.from_env())
         return result
     except ReadError as error:
         return error_record(source, [error.as_dict()])
@@ -222,17 +222,17 @@ def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, docume
         return error_record(source, [{"code": "extract_failed", "message": message}])
 
 
-def _with_table_read(data: bytes, doc: Document, text_layer: dict, source: dict) -> dict:
+def _with_table_read(data: bytes, doc: Document, text_layer: dict, source: dict, limits: Limits) -> dict:
     """The text layer's record, or the record parsed from the PDF's ruled tables when that is richer."""
-    from extract.table_fallback import table_grids
+    from extract.table_fallback import read_tables
 
     try:
-        grids = table_grids(data)
+        read = read_tables(data, doc, load_template(text_layer["template"]), limits)
     except Exception as error:  # pdfplumber failing on a PDF pdfium could read: keep the text layer's record
         return choose(text_layer, None, f"{type(error).__name__}: {error}")
-    if not grids:
-        return choose(text_layer, None, "no ruled table found")
-    return choose(text_layer, extract_document(replace(doc, tables=grids), source))
+    if not read.grids:
+        return choose(text_layer, None, "no ruled table found", read)
+    return choose(text_layer, extract_document(replace(doc, tables=read.grids), source), read=read)
 
 
 def extract_path(

@@ -9,19 +9,45 @@ so only then), the document is parsed again with those grids, and the richer par
 first, then more identities holding than failing. Nothing is merged or averaged between the two.
 
 The record says which read won: `method` is "pdf-tables" when the tables read won (its cells say
-"pdf-tables" too, cells read from lines keep "pdf-text"), and a `pdf_tables` warning gives both counts.
+"pdf-tables" too, cells read from lines keep "pdf-text"), and a `pdf_tables` warning gives both counts
+and the pages read.
+
+The read has limits of its own (extract/limits.py), since a long PDF whose text layer is broken would
+otherwise spend minutes here: only pages whose text names the template's tables are read (the
+`table_fallback_pages` that name the most of them), and the read stops once `table_fallback_seconds`
+have passed (checked between pages). A PDF none of whose pages names a table has its first pages read.
+Either cut is a `table_fallback_limit` warning listing the pages left unread.
 """
 
 from __future__ import annotations
 
 import io
+import time
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from functools import cache
 
-from extract.document import Grid
+from extract.document import Document, Grid
+from extract.limits import Limits
+from extract.normalize import label_key
 from extract.readers.cells import join_fragments
-from extract.template import all_templates
+from extract.template import Template, all_templates
 
 TABLES_METHOD = "pdf-tables"
 UNREADABLE = {"table_missing", "table_layout_unreadable"}
+TERM_CHARS = 4  # a label is looked for by its first characters: long labels wrap inside their cells
+MIN_TERM_CHARS = 3  # shorter labels (其他, 总计) are everywhere in prose
+LIMIT_CODE = "table_fallback_limit"
+
+
+@dataclass
+class TableRead:
+    """The grids a ruled-table read found, the pages it read and the pages it meant to read but did not."""
+
+    grids: list[Grid] = field(default_factory=list)
+    pages_read: list[int] = field(default_factory=list)
+    unread: list[int] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
 
 
 def needs_table_read(record: dict) -> bool:
@@ -47,42 +73,123 @@ def richness(record: dict) -> tuple[int, int]:
     return len(record["cells"]), holding
 
 
-def choose(text_layer: dict, tables: dict | None, failure: str | None = None) -> dict:
-    """The richer of the two parses (the text layer's on a tie), with a warning saying which won and why."""
+def choose(text_layer: dict, tables: dict | None, failure: str | None = None, read: TableRead | None = None) -> dict:
+    """The richer of the two parses (the text layer's on a tie), with a warning saying which won and why;
+    the read's own warnings (a limit hit) go with the chosen record."""
+    notes = read.warnings if read else []
+    pages = read.pages_read if read else []
     if tables is None:
-        text_layer["warnings"].append({
+        text_layer["warnings"] += [*notes, {
             "code": "pdf_tables", "chosen": text_layer["method"], "cells_text_layer": len(text_layer["cells"]),
-            "cells_tables": None,
+            "cells_tables": None, "pages_read": pages,
             "message": f"the text layer parsed incompletely and its ruled tables could not be read: {failure}",
-        })
+        }]
         return text_layer
     won = richness(tables) > richness(text_layer)
     chosen = tables if won else text_layer
     if won:
         chosen["method"] = TABLES_METHOD
     counts = f"{len(text_layer['cells'])} cells from the text layer, {len(tables['cells'])} from the ruled tables"
-    chosen["warnings"].append({
+    chosen["warnings"] += [*notes, {
         "code": "pdf_tables", "chosen": chosen["method"], "cells_text_layer": len(text_layer["cells"]),
-        "cells_tables": len(tables["cells"]),
-        "message": f"the text layer parsed incompletely; tables re-read with pdfplumber: {counts}; "
-                   f"kept the {'ruled tables' if won else 'text layer'}",
-    })
+        "cells_tables": len(tables["cells"]), "pages_read": pages,
+        "message": f"the text layer parsed incompletely; tables re-read with pdfplumber from page(s) "
+                   f"{_page_list(pages)}: {counts}; kept the {'ruled tables' if won else 'text layer'}",
+    }]
     return chosen
 
 
+def read_tables(data: bytes, doc: Document, template: Template, limits: Limits) -> TableRead:
+    """The ruled tables of the pages `doc`'s text says hold the statistics tables, within the fallback's
+    limits; a limit hit is a warning on the read, listing what was left unread."""
+    ranked = table_pages(doc, template)
+    total = doc.pages or max((line.page or 0 for line in doc.lines), default=0)
+    if ranked:
+        wanted = sorted(ranked[: limits.table_fallback_pages])
+        left = sorted(ranked[limits.table_fallback_pages :])
+        why = (f"the ruled-table read is limited to {limits.table_fallback_pages} page(s) (table_fallback_pages) "
+               f"and {len(ranked)} name the statistics tables: it read those naming the most labels")
+    else:
+        wanted = list(range(1, min(total, limits.table_fallback_pages) + 1))
+        left = list(range(len(wanted) + 1, total + 1))
+        why = (f"no page's text names a statistics table, so the ruled-table read took the first {len(wanted)} "
+               f"page(s) (table_fallback_pages)")
+    read = read_table_pages(data, wanted, limits.table_fallback_seconds)
+    if left:
+        read.warnings.append(_limit_warning("pages", left, why, "GOVREPORTS_TABLE_FALLBACK_PAGES"))
+    if read.unread:
+        why = f"the ruled-table read ran out of its {limits.table_fallback_seconds:g} s (table_fallback_seconds)"
+        read.warnings.append(_limit_warning("time", read.unread, why, "GOVREPORTS_TABLE_FALLBACK_SECONDS"))
+    return read
+
+
+def _limit_warning(limit: str, unread: list[int], why: str, variable: str) -> dict:
+    return {
+        "code": LIMIT_CODE, "limit": limit, "pages_unread": unread,
+        "message": f"{why}; page(s) {_page_list(unread)} were not read as tables, so cells only they hold may "
+                   f"be missing. Raise {variable} to read them.",
+    }
+
+
+def _page_list(pages: list[int], shown: int = 20) -> str:
+    listed = ", ".join(str(page) for page in pages[:shown])
+    return f"{listed} and {len(pages) - shown} more" if len(pages) > shown else listed or "none"
+
+
+def table_pages(doc: Document, template: Template) -> list[int]:
+    """The pages whose text names at least one of the template's table labels, most labels first."""
+    texts: dict[int, list[str]] = {}
+    for line in doc.lines:
+        if line.page is not None:
+            texts.setdefault(line.page, []).append(line.text)
+    terms = _table_terms(template)
+    scores = {page: sum(term in key for term in terms) for page, key in _page_keys(texts).items()}
+    return sorted((page for page, score in scores.items() if score), key=lambda page: (-scores[page], page))
+
+
+def _page_keys(texts: dict[int, list[str]]) -> dict[int, str]:
+    return {page: label_key("".join(lines)) for page, lines in texts.items()}
+
+
+@cache
+def _table_terms(template: Template) -> frozenset[str]:
+    """The first characters of every part of the template's table titles, items and row/column labels
+    (official and variant): what a page holding a table shows even when the labels wrap."""
+    labels: list[str] = []
+    for table in template.tables.values():
+        labels.append(table.title)
+        labels += [block.item for block in table.blocks if block.item]
+        labels += [text for label in [*table.rows, *table.cols] for text in (label.label, *label.variants)]
+    parts = {label_key(part, ordinal=False)[:TERM_CHARS] for label in labels for part in label.split("/")}
+    return frozenset(part for part in parts if len(part) >= MIN_TERM_CHARS)
+
+
 def table_grids(data: bytes) -> list[Grid]:
-    """Ruled tables read by pdfplumber, spans expanded from the cells' boxes."""
+    """Ruled tables of every page read by pdfplumber, spans expanded from the cells' boxes, without limits."""
+    return read_table_pages(data).grids
+
+
+def read_table_pages(data: bytes, pages: Collection[int] | None = None, seconds: float | None = None) -> TableRead:
+    """Ruled tables read by pdfplumber, spans expanded from the cells' boxes: of `pages` (1-based; all when
+    None), stopping between pages once `seconds` have passed (the pages left are the read's `unread`)."""
     import pdfplumber  # imported here: only the fallback path pays for it
 
-    grids: list[Grid] = []
+    read = TableRead()
+    started = time.monotonic()
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for page_number, page in enumerate(pdf.pages, start=1):
+        numbers = range(1, len(pdf.pages) + 1) if pages is None else [p for p in pages if 1 <= p <= len(pdf.pages)]
+        for position, page_number in enumerate(numbers):
+            if seconds is not None and read.pages_read and time.monotonic() - started >= seconds:
+                read.unread = list(numbers[position:])
+                break
+            page = pdf.pages[page_number - 1]
             for table in page.find_tables():
                 rows = _expand_spans(table)
                 if rows:
-                    grids.append(Grid(rows=rows, page=page_number, method=TABLES_METHOD))
+                    read.grids.append(Grid(rows=rows, page=page_number, method=TABLES_METHOD))
             page.flush_cache()
-    return grids
+            read.pages_read.append(page_number)
+    return read
 
 
 def _expand_spans(table) -> list[list[str]]:

@@ -69,10 +69,10 @@ def test_a_failing_tables_read_keeps_the_text_layer_parse_and_says_why(generated
     _, pdf = generated
     scrambled = _column_order(read_pdf(pdf))
 
-    def broken(data):
+    def broken(data, *limits):
         raise ValueError("damaged table")
 
-    monkeypatch.setattr("extract.table_fallback.table_grids", broken)
+    monkeypatch.setattr("extract.table_fallback.read_table_pages", broken)
     result = extract_bytes(pdf, {"path": "generated.pdf"}, document=scrambled)
     assert result["errors"] == []
     assert result["method"] == "pdf-text"
