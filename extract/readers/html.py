@@ -63,7 +63,8 @@ def read_html(data: bytes, limits: Limits | None = None, declared_charset: str |
         raise ReadError("no_content", f"HTML: the page could not be parsed ({exc})") from exc
     tables = [(table, rows) for table in innermost_tables(root) if (rows := expand_table(table))]
     grids = [Grid(rows=rows) for _, rows in tables]
-    lines, warnings = _lines(text, root, [table for table, rows in tables if len(rows) >= MIN_DATA_ROWS])
+    data_tables = [table for table, rows in tables if len(rows) >= MIN_DATA_ROWS]
+    lines, warnings = _lines(text, root, data_tables, _title_texts(root))
     if not lines and not grids:
         raise ReadError("no_content", "HTML: the page holds no article text and no table")
     document = Document(
@@ -75,7 +76,9 @@ def read_html(data: bytes, limits: Limits | None = None, declared_charset: str |
     return document
 
 
-def _lines(text: str, root: lxml.html.HtmlElement, data_tables: list) -> tuple[list[Line], list[str]]:
+def _lines(
+    text: str, root: lxml.html.HtmlElement, data_tables: list, titles: frozenset[str]
+) -> tuple[list[Line], list[str]]:
     """trafilatura's article lines, checked against the element holding the article.
 
     trafilatura collapses paragraphs whose text repeats an earlier one (a second "无。" under 六 after one
@@ -84,7 +87,9 @@ def _lines(text: str, root: lxml.html.HtmlElement, data_tables: list) -> tuple[l
     against the article's element in the page — the element holding the data tables, else the deepest
     element holding the paragraphs trafilatura took — and when that element has lines trafilatura's
     output lacks, its own lines are used instead. A page trafilatura finds no article in is read without
-    its page furniture.
+    its page furniture. The page's title (`titles`: its `<h1>` and declared titles) does not count as a
+    dropped line: trafilatura takes an `<h1>` as the page's heading, not the article's text, and keeps one
+    of an `<h1>` and a first paragraph repeating it; the title is read from the page all the same.
     """
     lines = _article_lines(text)
     container = _common_ancestor(data_tables)
@@ -93,7 +98,8 @@ def _lines(text: str, root: lxml.html.HtmlElement, data_tables: list) -> tuple[l
         container = _article_container(root, lines)
     if container is not None:
         own = _block_lines(container if located else copy.deepcopy(container))
-        dropped = _missing_prose(own, lines) + _lost_repeats(own, lines)
+        counted = [line for line in own if _normal(line.text) not in titles]
+        dropped = _missing_prose(counted, lines) + _lost_repeats(counted, lines)
         if dropped and not (located and _chars(own) > MAX_CONTAINER_GROWTH * _chars(lines)):
             return own, [f"trafilatura dropped {dropped} line(s): the article was read from its container"]
     return lines or _block_lines(_without_furniture(root)), []
@@ -310,6 +316,12 @@ def _missing_prose(own: list[Line], extracted: list[Line]) -> int:
     """How many of the container's prose lines trafilatura's output lacks (it drops repeated paragraphs)."""
     found = "\n".join("".join(line.text.split()) for line in extracted)
     return sum(1 for line in own if "\t" not in line.text and "".join(line.text.split()) not in found)
+
+
+def _title_texts(root: lxml.html.HtmlElement) -> frozenset[str]:
+    """The page's title as written in its `<h1>` headings and title meta tags, whitespace normalised."""
+    found = root.xpath("//meta[@name='ArticleTitle']/@content") + [h1.text_content() for h1 in root.iter("h1")]
+    return frozenset(text for text in map(_normal, found) if text)
 
 
 def _title(root: lxml.html.HtmlElement) -> str | None:
