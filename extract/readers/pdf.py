@@ -15,6 +15,7 @@ A PDF without a text layer (a scan) goes to the OCR reader when there is one; ot
 
 from __future__ import annotations
 
+import codecs
 import ctypes
 import io
 import math
@@ -159,40 +160,94 @@ def _open(data: bytes) -> pdfium.PdfDocument:
 
 
 def _page_lines(pdf: pdfium.PdfDocument, index: int) -> list[str]:
+    """A page's lines. The page and its text page are handled through pdfium's raw API: pypdfium2's
+    `PdfPage`/`PdfTextPage` objects (finalizers, parent bookkeeping) cost ~80 µs a page, 5 % of loading it."""
+    page = raw.FPDF_LoadPage(pdf, index)
+    if not page:
+        raise pdfium.PdfiumError("Failed to load page.")
+    try:
+        textpage = raw.FPDFText_LoadPage(page)
+        if not textpage:
+            raise pdfium.PdfiumError("Failed to load text page.")
+        try:
+            text = _page_text(textpage)
+            if text is None:
+                return _lines_through_helpers(pdf, index)
+            return _visual_lines(textpage, text)
+        finally:
+            raw.FPDFText_ClosePage(textpage)
+    finally:
+        raw.FPDF_ClosePage(page)
+
+
+def _page_text(textpage) -> str | None:
+    """The page's text in content order (what `PdfTextPage.get_text_range()` returns), or None when it would
+    not index the characters one to one: an edge character pdfium leaves out of the text, or characters
+    beyond the BMP (two UTF-16 units for one character)."""
+    count = raw.FPDFText_CountChars(textpage)
+    if count <= 0:
+        return "" if count == 0 else None
+    first = raw.FPDFText_GetTextIndexFromCharIndex(textpage, 0)
+    last = raw.FPDFText_GetTextIndexFromCharIndex(textpage, count - 1)
+    if first == -1 or last == -1:
+        return None
+    buffer = (ctypes.c_ushort * (last + 2 - first))()
+    written = raw.FPDFText_GetText(textpage, 0, count, buffer)
+    text = codecs.decode(memoryview(buffer)[: written - 1], "utf-16-le", "ignore")
+    return text if len(text) == count else None
+
+
+def _lines_through_helpers(pdf: pdfium.PdfDocument, index: int) -> list[str]:
+    """The rare page whose text does not index its characters one to one, read through pypdfium2's helpers:
+    its content-order text when that still matches the character count, else pdfium's own lines."""
     page = pdf[index]
     try:
         textpage = page.get_textpage()
         try:
-            return _visual_lines(textpage)
+            text = textpage.get_text_range()
+            if len(text) != textpage.count_chars():
+                return [line.strip() for line in LINE_BREAK.split(textpage.get_text_bounded()) if line.strip()]
+            return _visual_lines(textpage.raw, text)
         finally:
             textpage.close()
     finally:
         page.close()
 
 
-def _visual_lines(textpage: pdfium.PdfTextPage) -> list[str]:
-    """The page's lines as the eye reads them, built from pdfium's text runs.
+def _visual_lines(textpage, text: str) -> list[str]:
+    """The page's lines as the eye reads them, built from pdfium's text runs (`textpage`: the raw handle).
 
     `get_text_bounded()` keeps table rows on one line but glues the numbers of adjacent cells together
     whenever pdfium sees no gap character between them ("0", "7", "6" in three cells come out as "076").
-    So we take the runs in content order (`get_text_range()`, one run per line of each cell), locate each
+    So we take the runs in content order (`text`, one run per line of each cell), locate each
     run by the boxes of its first and last characters (two calls per run, about as cheap as the bounded
     text itself), group runs whose vertical extents overlap into one line, and order each line by x.
     """
-    text = textpage.get_text_range()
-    if len(text) != textpage.count_chars():  # characters beyond the BMP shift indices: take pdfium's own lines
-        return [line.strip() for line in LINE_BREAK.split(textpage.get_text_bounded()) if line.strip()]
     box = _CharBoxes(textpage)
     handle, rect, pointer, loose_box = box.textpage, box.rect, box.pointer, _LOOSE_CHAR_BOX
     runs: list[tuple] = []  # Run fields as plain tuples: this loop makes ~75 a page
     append = runs.append
-    for match in RUN.finditer(text):  # the hot loop of the reader: the raw call inlined, two per run
-        start, end = match.span()
+    for start, part in _run_spans(text):  # the hot loop of the reader: the raw call inlined, two per run
         loose_box(handle, start, pointer)  # loose boxes: one line's characters share bottom and top
         x0, y0, y1 = rect.left, rect.bottom, rect.top
-        loose_box(handle, end - 1, pointer)
-        append((x0, rect.right, y0, y1, match.group(), start))
+        loose_box(handle, start + len(part) - 1, pointer)
+        append((x0, rect.right, y0, y1, part, start))
     return [_join(line, box) for line in _group_lines(runs)]
+
+
+def _run_spans(text: str) -> list[tuple[int, str]]:
+    """(index of the first character, text) of each run: the text between line breaks. pdfium ends its
+    lines with "\\r\\n"; a page whose text has a lone CR or LF is split by the regular expression."""
+    breaks = text.count("\r\n")
+    if text.count("\r") != breaks or text.count("\n") != breaks:
+        return [(match.start(), match.group()) for match in RUN.finditer(text)]
+    spans = []
+    start = 0
+    for part in text.split("\r\n"):
+        if part:
+            spans.append((start, part))
+        start += len(part) + 2
+    return spans
 
 
 # FPDFText_GetLooseCharBox(text_page, index, FS_RECTF*) called through a prototype without argtypes, the
@@ -207,8 +262,8 @@ class _CharBoxes:
     and equal heights for every character of a line make line grouping steadier. The text page must stay
     open while this is used (`textpage` is its bare address)."""
 
-    def __init__(self, textpage: pdfium.PdfTextPage):
-        self.textpage = ctypes.c_void_p(ctypes.cast(textpage.raw, ctypes.c_void_p).value)
+    def __init__(self, textpage):
+        self.textpage = ctypes.c_void_p(ctypes.cast(textpage, ctypes.c_void_p).value)
         self.rect = raw.FS_RECTF()
         self.pointer = ctypes.byref(self.rect)
 
@@ -239,10 +294,19 @@ def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
     Runs come sorted by their top edge, so a run can only belong to one of the last few lines opened.
     """
     lines: list[list] = []  # [bottom, top, members]
+    last = None  # the line opened last, where most runs go: tried before the general look-back
     for run in sorted(runs, key=_TOP, reverse=True):
         _, _, y0, y1, _, _ = run
         height = y1 - y0 if y1 - y0 > 0.1 else 0.1
-        for line in reversed(lines[-LINE_LOOKBACK:]):
+        if last is not None:
+            bottom, top = last[0], last[1]
+            overlap = (top if top < y1 else y1) - (bottom if bottom > y0 else y0)
+            if overlap >= 0.5 * (height if height < top - bottom else top - bottom):
+                last[2].append(run)
+                if y0 < bottom:
+                    last[0] = y0
+                continue
+        for line in reversed(lines[-LINE_LOOKBACK:-1]):
             bottom, top = line[0], line[1]
             overlap = (top if top < y1 else y1) - (bottom if bottom > y0 else y0)
             if overlap >= 0.5 * (height if height < top - bottom else top - bottom):
@@ -251,24 +315,30 @@ def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
                     line[0] = y0
                 break
         else:
-            lines.append([y0, y1, [run]])
+            last = [y0, y1, [run]]
+            lines.append(last)
     return [sorted(members, key=_LEFT) if len(members) > 1 else members for _, _, members in lines]
 
 
 def _join(runs: list[tuple], box: _CharBoxes) -> str:
     """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word."""
+    if len(runs) == 1:  # most lines: one run, no gap to judge
+        text = runs[0][4]
+        last = text[-1]
+        return text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(Run(*runs[0]), box)
     parts = []
-    previous = None
+    right, previous_height = None, 0.0  # the previous run's right edge and height
     for run in runs:
-        x0, _, y0, y1, text, _ = run
-        if previous is not None:
-            height = max(y1 - y0, previous[3] - previous[2], 1.0)
-            if x0 - previous[1] > 0.2 * height:
+        x0, x1, y0, y1, text, _ = run
+        height = y1 - y0
+        if right is not None:
+            tallest = height if height > previous_height else previous_height
+            if x0 - right > 0.2 * (tallest if tallest > 1.0 else 1.0):
                 parts.append(" ")
         last = text[-1]
         # the common case inline: no trailing quotation mark or space, only leading spaces to strip
         parts.append(text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(Run(*run), box))
-        previous = run
+        right, previous_height = x1, height
     return "".join(parts)
 
 
