@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 from archive.facets import TYPE as FACET_TYPE
 from archive.queries import QUERIES
-from archive.schema import TABLES, wide_tables
+from archive.schema import REPORT_FACETS, TABLES, wide_tables
 from extract.template import load_template
 
 TITLE = "政府信息公开工作年度报告档案 · Archive of government information-disclosure annual reports"
@@ -27,7 +27,6 @@ DESCRIPTION = (
 LICENSE = "CC BY 4.0 (compilation); the reports are official documents of the issuing bodies"
 LICENSE_URL = "https://creativecommons.org/licenses/by/4.0/"
 SOURCE = "各级政府门户网站“政府信息公开年报”栏目 / the annual-report columns of official government portals"
-REPORT_FACETS = ["year", "province", "city", "level", "body_type", "template", "checks_failed", "format"]
 
 
 def _describe(zh: str, en: str, unit: str | None = None) -> str:

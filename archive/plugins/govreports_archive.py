@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from functools import cache
 from pathlib import Path
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
@@ -33,6 +34,8 @@ OUTCOME_GROUPS = (
 REPORT_PAGE_COLUMNS = (
     "id", "body_id", "title", "template", "checks_failed", "page_url", "source_url", "sha256", "archived",
 )
+RANKED_SEARCH = "search"  # the canned query in archive/queries.py
+MMAP_SIZE = 0x7FFF0000  # SQLite's default upper bound (SQLITE_MAX_MMAP_SIZE); a larger file is partly mapped
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -48,7 +51,12 @@ def hamming_distance(a: int | None, b: int | None) -> int | None:
 
 @hookimpl(trylast=True)
 def prepare_connection(conn):
-    """Registered last, so our escape_fts replaces Datasette's own (otherwise search silently finds nothing)."""
+    """Registered last, so our escape_fts replaces Datasette's own (otherwise search silently finds nothing).
+
+    The database is read through a memory map: a search's count and first page look up every matching report row
+    (one b-tree leaf page each, ~5,700 pages for 10,000 reports), and a mapped page costs no read() and no copy
+    into each connection's page cache (the count of a word in all 10,000 reports: 21 ms -> 8 ms)."""
+    conn.execute(f"PRAGMA mmap_size = {MMAP_SIZE}")
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
     conn.create_function("zh_snippet", 2, snippet_marked, deterministic=True)
     conn.create_function("hamming_distance", 2, hamming_distance, deterministic=True)
@@ -108,9 +116,22 @@ def outcome_chart(template_id: str, values: dict[int, tuple]) -> list[dict]:
     return bars
 
 
+def ranked_search_link(datasette, database: str, request) -> dict:
+    """A table search is not ranked (Datasette orders the table page by its sort column): link the same words to the
+    ranked canned query, which has bm25 order and highlighted snippets."""
+    words = (request.args.get("_search") or "").strip()
+    if not words:
+        return {}
+    return {"ranked_search_url": f"{datasette.urls.database(database)}/{RANKED_SEARCH}?{urlencode({'q': words})}"}
+
+
 @hookimpl
 def extra_template_vars(template, database, table, view_name, request, datasette):
-    if view_name != "row" or table != "reports" or request is None:
+    if table != "reports" or request is None:
+        return {}
+    if view_name == "table":
+        return ranked_search_link(datasette, database, request)
+    if view_name != "row":
         return {}
 
     async def inner():

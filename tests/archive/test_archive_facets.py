@@ -1,5 +1,6 @@
 """The reports table's facets, computed in one grouped pass (archive/facets.py), give exactly what Datasette's own
-per-column facet gives, under a search and a filter, and a facet query over its time limit is reported, not lost."""
+per-column facet gives, under a search and a filter, whether the pass looks the matches up by rowid or scans the
+index of the facet columns, and a facet query over its time limit is reported, not lost."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from urllib.parse import quote
 
 import pytest
 
-from archive.facets import count_columns
+import archive.facets
+from archive.facets import as_index_scan, count_columns, table_facts
 from archive.metadata import REPORT_FACETS
+from archive.search import fts_query
 from tests.archive.datasette_client import Client
 
 
@@ -29,8 +32,28 @@ def without_urls(results: list[dict]) -> list[dict]:
     return [{k: v for k, v in item.items() if k != "toggle_url"} for item in results]
 
 
-@pytest.mark.parametrize("query", ["_search=" + quote("复议"), "_search=" + quote("公开") + "&year=2022", "year=2021"])
-def test_single_pass_facets_equal_datasettes_own(client, query):
+QUERIES = [
+    "_search=" + quote("复议"),
+    "_search=" + quote("公开") + "&year=2022",
+    "year=2021",
+    "_search=" + quote("三门峡"),
+]
+SEARCH = "rowid in (select rowid from reports_fts where reports_fts match escape_fts(:search))"
+
+
+@pytest.fixture(params=["rowid lookups", "index scan"])
+def facet_path(request, monkeypatch):
+    """Run a test with the facet pass always looking matches up by rowid, or always scanning the facet index."""
+    monkeypatch.setattr(archive.facets, "SCAN_BELOW_SHARE", 0 if request.param == "rowid lookups" else 10**9)
+    return request.param
+
+
+def plan(conn, sql: str, params: dict) -> str:
+    return " | ".join(row[3] for row in conn.execute(f"explain query plan {sql}", params))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_single_pass_facets_equal_datasettes_own(client, query, facet_path):
     ours = client.json(f"/{{db}}/reports.json?{query}&_size=0")["facet_results"]
     theirs = builtin_facets(client, query)
     assert set(ours) == set(REPORT_FACETS) == set(theirs)
@@ -57,3 +80,47 @@ def test_a_facet_pass_over_its_time_limit_is_interrupted(archive_db):
     with pytest.raises(QueryInterrupted):
         count_columns(conn, endless, {}, ["year", "city"], time_limit_ms=50)
     conn.close()
+
+
+def test_a_search_matching_most_reports_counts_its_facets_from_the_facet_index(archive_db):
+    conn = sqlite3.connect(archive_db)
+    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    sql, params = f"select * from reports where {SEARCH}", {"search": "公开"}
+    grouped = "select {0}, count(*) from ({1}) group by {0}".format(", ".join(REPORT_FACETS), as_index_scan(sql))
+    assert as_index_scan(sql) == f"select * from reports where +{SEARCH}"
+    assert "COVERING INDEX idx_reports_year_province" in plan(conn, grouped, params)
+    assert "INTEGER PRIMARY KEY" not in plan(conn, grouped, params)
+    assert count_columns(conn, as_index_scan(sql), params, list(REPORT_FACETS), 1000) == count_columns(
+        conn, sql, params, list(REPORT_FACETS), 1000
+    )
+    conn.close()
+
+
+def test_other_filters_keep_their_own_index_under_the_scan(archive_db):
+    conn = sqlite3.connect(archive_db)
+    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    sql = as_index_scan(f'select * from reports where "body_id" = :p0 and {SEARCH}')
+    assert "INDEX idx_reports_body_id_year (body_id=?)" in plan(conn, sql, {"p0": 1, "search": "公开"})
+    conn.close()
+
+
+def test_a_loaded_archive_has_one_index_holding_every_facet_column(archive_db):
+    conn = sqlite3.connect(archive_db)
+    rows = conn.execute("select count(*) from reports").fetchone()[0]
+    assert table_facts(conn, "reports", list(REPORT_FACETS)) == (True, rows)
+    assert table_facts(conn, "reports", [*REPORT_FACETS, "text"])[0] is False
+    conn.close()
+
+
+def test_an_archive_without_the_facet_index_still_gets_its_facets(archive_db, facet_path):
+    conn = sqlite3.connect(archive_db)
+    [index] = [r[1] for r in conn.execute("pragma index_list(reports)") if r[1].startswith("idx_reports_year_province")]
+    conn.execute(f"drop index {index}")
+    conn.commit()
+    conn.close()
+    client = Client(archive_db)
+    query = "_search=" + quote("公开")
+    ours = client.json(f"/{{db}}/reports.json?{query}&_size=0")["facet_results"]
+    theirs = builtin_facets(client, query)
+    for column in REPORT_FACETS:
+        assert without_urls(ours[column]["results"]) == without_urls(theirs[column]["results"]), column

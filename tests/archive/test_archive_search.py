@@ -3,6 +3,7 @@ search box, the all-tables search and the ranked canned query; snippets escaped 
 
 from __future__ import annotations
 
+import asyncio
 import re
 import sqlite3
 from urllib.parse import quote
@@ -97,6 +98,21 @@ def test_the_search_box_on_the_table_page_searches(client, archive_db):
     html = client.get("/{db}/reports?_search=" + quote("行政诉讼")).text
     assert 'name="_search"' in html and 'value="行政诉讼"' in html
     assert f"{len(expected_ids(archive_db, '行政诉讼'))} row" in html
+
+
+def test_a_table_search_links_to_the_ranked_search_for_the_same_words(client, archive_db):
+    html = client.get("/{db}/reports?_search=" + quote("行政诉讼")).text
+    [link] = re.findall(r'<p class="ranked-search"><a href="([^"]+)">', html)
+    assert link == "/{}/search?q={}".format(archive_db.stem, quote("行政诉讼"))
+    ranked = client.json(link.replace(f"/{archive_db.stem}/search?", "/{db}/search.json?") + "&_shape=objects")
+    assert {int(row["id"]) for row in ranked["rows"]} == expected_ids(archive_db, "行政诉讼")
+    assert 'class="ranked-search"' not in client.get("/{db}/reports").text
+
+
+def test_the_served_archive_is_read_through_a_memory_map(client):
+    db = client.datasette.get_database(client.name)
+    mapped = asyncio.run(db.execute_fn(lambda conn: conn.execute("pragma mmap_size").fetchone()[0]))
+    assert mapped >= 2**30
 
 
 def test_the_all_tables_search_lists_the_reports_table(client):
