@@ -18,14 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
 import sqlite3
+import threading
+import time
+from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
+import orjson
 import sqlite_utils
 
 from archive import bodies as bodies_mod
@@ -36,9 +43,9 @@ from archive.schema import (
     create_schema,
     label_rows,
     stable_id,
-    wide_table_name,
+    wide_tables,
 )
-from archive.search import index_report, unindex_report
+from archive.search import index_entries, index_entry, unindex_report
 
 FORMATS = {
     "application/pdf": "pdf",
@@ -53,6 +60,13 @@ FORMATS = {
     "application/rtf": "rtf",
 }
 GOVERNMENT_TYPES = ("人民政府", "乡镇街道", "开发区管委会")
+LOAD_CACHE_KIB = 512 * 1024  # SQLite page cache while loading
+PARALLEL_MIN_BYTES = 20 * 2**20  # inputs smaller than this (about 200 full records) are prepared in-process
+MAX_WORKERS = 4
+# indexes the loader never reads through: filling them row by row is most of the cost of inserting cells, so a
+# large load into an empty archive creates them after the last batch (a killed load leaves them to the next
+# load, whose create_schema makes them before it reads anything)
+DEFERRED_INDEXES = ("idx_cells_label_id_value", "idx_checks_holds_rule", "idx_sections_key")
 
 
 @dataclass
@@ -236,38 +250,58 @@ def _upsert_document(conn, root: Path, sha: str, media_type, size, path, url) ->
 # --- records ----------------------------------------------------------------------------------------------
 
 
+def read_lines(paths: Iterable[Path], known: set[str] | None = None) -> Iterator[tuple[str, int, bytes | None, str]]:
+    """(file, line number, line, hash of the line) for every non-empty line; the line is None when its content
+    hash is in `known` (already loaded, no crawl context to merge): such a line is not even parsed.
+
+    The hash of the line as written is the record's content hash: the extractor writes records
+    deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record."""
+    for path in paths:
+        with open(path, "rb") as handle:  # bytes: hashed and parsed as read, never decoded and re-encoded
+            for number, raw_line in enumerate(handle, 1):
+                line = raw_line.strip()
+                if not line:
+                    continue
+                line_hash = hashlib.sha256(line).hexdigest()
+                if known is not None and canonical_hash({"record": line_hash, "raw": {}}) in known:
+                    yield str(path), number, None, line_hash
+                else:
+                    yield str(path), number, line, line_hash
+
+
+def parse_line(file: str, number: int, line: bytes | None, line_hash: str) -> tuple:
+    """(file, line, record, error, hash) for one line from read_lines (record and error both None: known).
+
+    A record that cannot be loaded comes back with its error *and* the record (when it parsed), so the issue
+    can carry the extraction's own error codes and the source it was read from."""
+    if line is None:
+        return file, number, None, None, line_hash
+    try:
+        record = parse_json(line)
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return file, number, None, f"not JSON: {error}", None
+    if not isinstance(record, dict):
+        return file, number, None, "not a JSON object", None
+    if not (record.get("text") or record.get("cells")):
+        return file, number, record, "record has neither text nor cells", None
+    return file, number, record, None, line_hash
+
+
 def read_records(
     paths: Iterable[Path], known: set[str] | None = None
 ) -> Iterator[tuple[str, int, dict | None, str | None, str | None]]:
-    """(file, line, record, error, hash of the line) for every non-empty line of the input files.
+    """(file, line, record, error, hash of the line) for every non-empty line of the input files."""
+    for entry in read_lines(paths, known):
+        yield parse_line(*entry)
 
-    A record that cannot be loaded comes back with its error *and* the record (when it parsed), so the issue
-    can carry the extraction's own error codes and the source it was read from.
 
-    The hash of the line as written is the record's content hash: the extractor writes records
-    deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record.
-    A line whose content hash is in `known` (already loaded, no crawl context to merge) is not even parsed:
-    it comes back with record and error both None."""
-    for path in paths:
-        with open(path, encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
-                if not line.strip():
-                    continue
-                line_hash = hashlib.sha256(line.strip().encode("utf-8")).hexdigest()
-                if known is not None and canonical_hash({"record": line_hash, "raw": {}}) in known:
-                    yield str(path), number, None, None, line_hash
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as error:
-                    yield str(path), number, None, f"not JSON: {error}", None
-                    continue
-                if not isinstance(record, dict):
-                    yield str(path), number, None, "not a JSON object", None
-                elif not (record.get("text") or record.get("cells")):
-                    yield str(path), number, record, "record has neither text nor cells", None
-                else:
-                    yield str(path), number, record, None, line_hash
+def parse_json(line: bytes) -> object:
+    """orjson (1.7x faster on 100 kB records); what it refuses but Python's json reads (NaN, Infinity, integers
+    beyond 64 bits) is read by json, so the choice of parser never changes what loads."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
 
 
 def _issue(conn, file: str, line: int, code: str, message: str, record: dict | None = None) -> None:
@@ -295,67 +329,156 @@ def report_id_for(record: dict) -> int:
     return stable_id("report", key)
 
 
-class Loader:
-    def __init__(self, db: sqlite_utils.Database, raw: RawStore | None = None):
-        self.db = db
-        self.conn = db.conn
+@dataclass
+class Prepared:
+    """What a record becomes before it meets the archive: ids, the content hash, the body's resolution and every
+    row to insert. Computing it needs no database, so with workers it is made in other processes.
+
+    `rows` is None for a record whose content hash equals the one the archive held when the load started (it is
+    most likely unchanged, so the rows are not built); `line` then keeps its bytes, in case it is not."""
+
+    report_id: int
+    content_hash: str
+    extractor_version: str | None
+    rows: PreparedRows | None = None
+    line: bytes | None = None
+
+
+@dataclass
+class PreparedRows:
+    body_id: int
+    resolution: bodies_mod.Resolution
+    parent: tuple[int, bodies_mod.Resolution] | None
+    report: dict
+    search: tuple
+    sections: list[tuple]
+    cells: list[tuple]
+    wide: dict[str, tuple]
+    checks: list[tuple]
+    documents: list[tuple]
+    report_documents: list[tuple]
+    unknown_labels: list[str]
+
+
+@dataclass
+class Pending:
+    """Rows of the records written so far in a batch, inserted together (one executemany per table, in key order)
+    when the batch ends, inside the batch's transaction: with ids that are hashes, rows inserted one report at a
+    time land all over every B-tree, and FTS5 writes a new segment whenever a rowid is lower than the previous
+    one in the transaction, so per-report inserts made one tiny index segment per report."""
+
+    reports: list[tuple] = field(default_factory=list)
+    search: list[tuple] = field(default_factory=list)
+    sections: list[tuple] = field(default_factory=list)
+    cells: list[tuple] = field(default_factory=list)
+    checks: list[tuple] = field(default_factory=list)
+    wide: dict[str, list[tuple]] = field(default_factory=dict)
+    documents: list[tuple] = field(default_factory=list)
+    report_documents: list[tuple] = field(default_factory=list)
+    ids: set[int] = field(default_factory=set)
+
+
+REPORT_COLUMNS = tuple(c.name for c in REPORTS.columns)
+INSERT_REPORT = (
+    f"INSERT OR REPLACE INTO reports ({', '.join(REPORT_COLUMNS)}) VALUES ({', '.join('?' * len(REPORT_COLUMNS))})"
+)
+INSERT_CELL = (
+    f"INSERT OR REPLACE INTO cells ({', '.join(c.name for c in CELLS.columns)}) "
+    f"VALUES ({', '.join('?' * len(CELLS.columns))})"
+)
+INSERT_SECTION = (
+    "INSERT INTO sections (id, report_id, position, number, key, heading, text) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_CHECK = (
+    "INSERT OR REPLACE INTO checks (id, report_id, rule, table_name, over, holds, lhs, rhs, difference, terms, "
+    "description, source, other_report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+INSERT_DOCUMENT = (
+    "INSERT INTO documents (sha256, media_type, size, url) VALUES (?, ?, ?, ?) ON CONFLICT(sha256) DO NOTHING"
+)
+INSERT_REPORT_DOCUMENT = (
+    "INSERT OR REPLACE INTO report_documents (report_id, sha256, role, method, cells, chosen) VALUES (?, ?, ?, ?, ?, ?)"
+)
+WIDE_KEY_COLUMNS = ("report_id", "body_id", "year", "uncertain_cells")
+# the cells the cross-year checks compare (S1: 上年结转 / 结转下年度 of table 三; S2: table 二's regulations and
+# normative documents); only these are read back for a pair of years, not all 200
+CROSS_YEAR_CELLS = {
+    ("applications", "carried_over"),
+    ("applications", "carried_forward"),
+    ("art20", "regulations"),
+    ("art20", "normative_docs"),
+}
+# json.dumps(..., ensure_ascii=False) builds a new encoder on every call; the same output from one instance
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _hash_id(prefix: str, last: object) -> int:
+    """stable_id(*parts) for parts whose joined prefix is already made: the same id, without re-joining."""
+    return int(hashlib.sha256(f"{prefix}{last}".encode()).hexdigest()[:15], 16)
+
+
+class Preparer:
+    """Turns records into Prepared rows; needs the template declaration and the crawl context, not the archive."""
+
+    def __init__(self, raw: RawStore | None = None, loaded: dict[int, str] | None = None):
         self.raw = raw
-        self.labels = {(lab.template, lab.table_name, lab.row_label, lab.col_label): lab for lab in label_rows()}
+        self.loaded = loaded or {}
+        labels = label_rows()
+        self.labels = {(lab.template, lab.table_name, lab.row_label, lab.col_label): lab for lab in labels}
+        self.wide_columns = {
+            name: (*WIDE_KEY_COLUMNS, *(lab.wide_column for lab in table)) for name, table in wide_tables().items()
+        }
+        # label -> (wide table, position of its column in that table's row)
+        self.wide_slot = {
+            lab.id: (name, self.wide_columns[name].index(lab.wide_column))
+            for name, table in wide_tables().items()
+            for lab in table
+        }
 
-    # one record -> rows ----------------------------------------------------------------------------------
-
-    def _raw_entry(self, record: dict) -> dict:
+    def raw_entry(self, record: dict) -> dict:
         if not self.raw:
             return {}
         shas = [(record.get("source") or {}).get("sha256")]
         shas += [r.get("sha256") for r in record.get("representations") or []]
         return next((self.raw.by_sha[s] for s in shas if s in self.raw.by_sha), {})
 
-    def write(self, record: dict, file: str, line: int, summary: LoadSummary, line_hash: str | None = None) -> None:
-        raw = self._raw_entry(record)
-        report_id = report_id_for(record)
+    def identify(self, record: dict, line_hash: str | None) -> Prepared:
+        """Report id and content hash only (what decides whether the record is written at all)."""
+        raw = self.raw_entry(record)
         content_hash = canonical_hash({"record": line_hash or record, "raw": raw})
-        existing = self.conn.execute(
-            "SELECT content_hash, extractor_version, title, text, body_id, year FROM reports WHERE id = ?", (report_id,)
-        ).fetchone()
-        if existing and existing[0] == content_hash:
-            summary.unchanged += 1
-            return
-        if existing and (version_key(existing[1]), existing[0]) > (
-            version_key(record.get("extractor_version")),
-            content_hash,
-        ):
-            summary.superseded += 1
-            return
-        if existing:
-            unindex_report(self.conn, report_id, existing[2], existing[3])
-            self._delete_children(report_id)
-            summary.touched.add((existing[4], existing[5]))
-        body_id, resolution = self._body(record, raw)
-        row = self._report_row(record, raw, report_id, body_id, resolution, content_hash)
-        columns = [c.name for c in REPORTS.columns]
-        self.conn.execute(
-            "INSERT OR REPLACE INTO reports ("
-            + ", ".join(columns)
-            + ") VALUES ("
-            + ", ".join("?" * len(columns))
-            + ")",
-            [row.get(c) for c in columns],
+        return Prepared(report_id_for(record), content_hash, record.get("extractor_version"))
+
+    def prepare(self, record: dict, line_hash: str | None, line: bytes | None = None) -> Prepared:
+        """The record's id, hash and, unless the archive already held this very content, all of its rows."""
+        item = self.identify(record, line_hash)
+        if line is not None and self.loaded.get(item.report_id) == item.content_hash:
+            item.line = line
+        else:
+            item.rows = self.rows(record, item.report_id, item.content_hash)
+        return item
+
+    def rows(self, record: dict, report_id: int, content_hash: str) -> PreparedRows:
+        raw = self.raw_entry(record)
+        body_id, resolution, parent = self._body(record, raw)
+        report = self._report_row(record, raw, report_id, body_id, resolution, content_hash)
+        rows = PreparedRows(
+            body_id=body_id,
+            resolution=resolution,
+            parent=parent,
+            report=report,
+            search=index_entry(report_id, report["title"], report["text"]),
+            sections=[],
+            cells=[],
+            wide={},
+            checks=[],
+            documents=[],
+            report_documents=[],
+            unknown_labels=[],
         )
-        index_report(self.conn, report_id, row["title"], row["text"])
-        self._children(record, report_id, body_id, file, line, summary)
-        summary.touched.add((body_id, row["year"]))
-        summary.written += 1
+        self._children(record, report_id, body_id, rows)
+        return rows
 
-    def _delete_children(self, report_id: int) -> None:
-        for table in ("cells", "sections", "report_documents"):
-            self.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", (report_id,))
-        self.conn.execute("DELETE FROM checks WHERE report_id = ? OR other_report_id = ?", (report_id, report_id))
-        for template in ("2021", "2019"):
-            for table in ("art20", "applications", "review_litigation"):
-                self.conn.execute(f'DELETE FROM "{wide_table_name(template, table)}" WHERE report_id = ?', (report_id,))
-
-    def _body(self, record: dict, raw: dict) -> tuple[int, bodies_mod.Resolution]:
+    def _body(self, record: dict, raw: dict) -> tuple[int, bodies_mod.Resolution, tuple | None]:
         metadata = {**(raw.get("metadata") or {}), **(record.get("metadata") or {})}
         name = record.get("body") or raw.get("body")
         resolution = bodies_mod.resolve(name, record.get("text") or "", metadata, record.get("title"))
@@ -366,16 +489,283 @@ class Loader:
         else:
             body_id = bodies_mod.body_id_for(resolution.full_name, resolution.division)
         parent = bodies_mod.parent_body(resolution)
+        if not parent:
+            return body_id, resolution, None
+        parent_name, parent_division = parent
+        parent_resolution = bodies_mod.resolve(parent_name)
+        parent_resolution.division = parent_division
+        parent_resolution.level = bodies_mod.LEVEL_NAMES.get(parent_division.level)
+        return body_id, resolution, (bodies_mod.body_id_for(parent_name, parent_division), parent_resolution)
+
+    def _report_row(self, record, raw, report_id, body_id, res, content_hash) -> dict:
+        source = record.get("source") or {}
+        cells = record.get("cells") or []
+        checks = record.get("checks") or []
+        text = record.get("text") or ""
+        published = record.get("published") or raw.get("published")
+        deadline = deadline_for(record.get("year"), res.body_type)
+        places = bodies_mod.place_names(res.division)
+        sha = source.get("sha256")
+        fingerprint = simhash(text, (record.get("body") or "", res.name_norm, res.full_name))
+        bands = sim_bands(fingerprint)
+        return {
+            "id": report_id,
+            "body_id": body_id,
+            "body": record.get("body") or raw.get("body"),
+            "title": record.get("title") or raw.get("title"),
+            "year": record.get("year") or raw.get("year"),
+            "template": record.get("template") or "unknown",
+            "scope": record.get("scope") or "unknown",
+            "published": published,
+            "deadline": deadline,
+            "days_late": days_late(published, deadline),
+            "page_url": record.get("page_url") or raw.get("page_url"),
+            "source_url": source.get("url") or (raw.get("file") or {}).get("url"),
+            "source_path": source.get("path"),
+            "archived": None,  # set when written: it depends on the archive's documents
+            "sha256": sha,
+            "media_type": source.get("media_type"),
+            "format": media_format(source.get("media_type")),
+            "method": record.get("method"),
+            "ocr": int(bool(record.get("ocr"))),
+            "pages": record.get("pages"),
+            "extractor_version": record.get("extractor_version"),
+            "n_cells": len(cells),
+            "n_uncertain": sum(1 for c in cells if c.get("uncertain")),
+            "checks_total": len(checks),
+            "checks_failed": sum(1 for c in checks if c.get("holds") is False),
+            "cross_year_failed": 0,
+            "version": 1,
+            "versions": 1,
+            "is_latest": 1,
+            "portal": record.get("portal") or raw.get("portal"),
+            "listing_title": record.get("listing_title") or raw.get("title"),
+            "province": places["province"],
+            "city": places["city"],
+            "county": places["county"],
+            "level": res.level,
+            "body_type": res.body_type,
+            "text_chars": len(text),
+            "simhash": fingerprint,
+            "sim_band0": bands[0],
+            "sim_band1": bands[1],
+            "sim_band2": bands[2],
+            "sim_band3": bands[3],
+            "n_errors": len(record.get("errors") or []),
+            "n_warnings": len(record.get("warnings") or []),
+            "errors": json.dumps(record.get("errors") or [], ensure_ascii=False),
+            "warnings": json.dumps(record.get("warnings") or [], ensure_ascii=False),
+            "content_hash": content_hash,
+            "text": text,
+        }
+
+    def _children(self, record: dict, report_id: int, body_id: int, rows: PreparedRows) -> None:
+        template = record.get("template") or "unknown"
+        prefix = f"section\x1f{report_id}\x1f"
+        for position, section in enumerate(record.get("sections") or [], 1):
+            rows.sections.append(
+                (
+                    _hash_id(prefix, position),
+                    report_id,
+                    position,
+                    section.get("number"),
+                    section.get("key"),
+                    section.get("heading"),
+                    section.get("text"),
+                )
+            )
+        wide: dict[str, list] = {}
+        labels, wide_slot, year = self.labels, self.wide_slot, record.get("year")
+        for cell in record.get("cells") or []:
+            get = cell.get
+            label = labels.get((template, get("table"), get("row"), get("col")))
+            if label is None:
+                rows.unknown_labels.append(
+                    f"template {template}: no declared cell {get('table')} / {get('row')} / {get('col')}"
+                )
+                continue
+            uncertain = int(bool(get("uncertain")))
+            value = get("value")
+            rows.cells.append(
+                (
+                    report_id,
+                    label.id,
+                    value,
+                    uncertain,
+                    get("label_raw"),
+                    get("col_raw"),
+                    get("unit_raw"),
+                    get("page"),
+                    get("method"),
+                )
+            )
+            name, position = wide_slot[label.id]
+            row = wide.get(name)
+            if row is None:
+                row = wide[name] = [report_id, body_id, year, 0] + [None] * (
+                    len(self.wide_columns[name]) - len(WIDE_KEY_COLUMNS)
+                )
+            row[position] = value
+            row[3] += uncertain
+        rows.wide = {name: tuple(row) for name, row in wide.items()}
+        prefix = f"check\x1f{report_id}\x1fextract\x1f"
+        for index, check in enumerate(record.get("checks") or []):
+            holds = check.get("holds")
+            lhs, rhs = check.get("lhs"), check.get("rhs")
+            numeric = isinstance(lhs, int | float) and isinstance(rhs, int | float)
+            rows.checks.append(
+                (
+                    _hash_id(prefix, index),
+                    report_id,
+                    check.get("rule"),
+                    check.get("table"),
+                    check.get("over"),
+                    None if holds is None else int(bool(holds)),
+                    lhs,
+                    rhs,
+                    lhs - rhs if numeric else None,
+                    _to_json(check.get("terms") or {}),
+                    check.get("description"),
+                    "extract",
+                    None,
+                )
+            )
+        representations = record.get("representations") or []
+        source = record.get("source") or {}
+        links = (
+            [(source, "source", record.get("method"), len(record.get("cells") or []), 1)]
+            if source.get("sha256")
+            else []
+        )
+        links += [
+            (r, "representation", r.get("method"), r.get("cells"), int(bool(r.get("chosen")))) for r in representations
+        ]
+        for item, role, method, cells, chosen in links:
+            if not item.get("sha256"):
+                continue
+            rows.documents.append((item["sha256"], item.get("media_type"), item.get("size"), item.get("url")))
+            rows.report_documents.append((report_id, item["sha256"], role, method, cells, chosen))
+
+
+class Loader:
+    """Writes Prepared records into the archive: decides new / changed / unchanged / superseded against what the
+    archive holds, queues the rows of what it writes, inserts them per batch, and recomputes what they touch."""
+
+    def __init__(self, db: sqlite_utils.Database, raw: RawStore | None = None):
+        self.db = db
+        self.conn = db.conn
+        self.raw = raw
+        self.preparer = Preparer(raw)
+        self.cross_year_labels = {
+            lab.id: (lab.table_name, lab.row_key, lab.col_key)
+            for lab in label_rows()
+            if (lab.table_name, lab.row_key) in CROSS_YEAR_CELLS
+        }
+        self.pending = Pending()
+        # body id -> what this run last wrote for it: writing the same resolution again would change nothing
+        self.bodies_written: dict[int, tuple] = {}
+
+    def write(
+        self, record: dict | Prepared, file: str, line: int, summary: LoadSummary, line_hash: str | None = None
+    ) -> None:
+        """One record (as read, or already Prepared by a worker): written with its rows if new or changed, else
+        counted as unchanged or superseded. Its rows are queued; write_pending inserts them (the caller's
+        transaction spans both)."""
+        item = record if isinstance(record, Prepared) else self.preparer.identify(record, line_hash)
+        if item.report_id in self.pending.ids:  # the same source bytes twice in a batch: decide against the first
+            self.write_pending()
+        existing = self.conn.execute(
+            "SELECT content_hash, extractor_version, body_id, year FROM reports WHERE id = ?", (item.report_id,)
+        ).fetchone()
+        if existing and existing[0] == item.content_hash:
+            summary.unchanged += 1
+            return
+        if existing and (version_key(existing[1]), existing[0]) > (
+            version_key(item.extractor_version),
+            item.content_hash,
+        ):
+            summary.superseded += 1
+            return
+        rows = item.rows
+        if rows is None:
+            source = record if isinstance(record, dict) else parse_json(item.line)
+            rows = self.preparer.rows(source, item.report_id, item.content_hash)
+        if existing:
+            title, text = self.conn.execute(
+                "SELECT title, text FROM reports WHERE id = ?", (item.report_id,)
+            ).fetchone()
+            unindex_report(self.conn, item.report_id, title, text)
+            self._delete_children(item.report_id)
+            summary.touched.add((existing[2], existing[3]))
+        self._write_body(rows)
+        report = rows.report
+        sha = report["sha256"]
+        if sha and self.conn.execute("SELECT path FROM documents WHERE sha256 = ?", (sha,)).fetchone() not in (
+            None,
+            (None,),
+        ):
+            report = {**report, "archived": f"/-/archived/{sha}"}
+        pending = self.pending
+        pending.ids.add(item.report_id)
+        pending.reports.append(tuple(report.get(c) for c in REPORT_COLUMNS))
+        pending.search.append(rows.search)
+        pending.sections += rows.sections
+        pending.cells += rows.cells
+        pending.checks += rows.checks
+        for name, row in rows.wide.items():
+            pending.wide.setdefault(name, []).append(row)
+        pending.documents += rows.documents
+        pending.report_documents += rows.report_documents
+        for message in rows.unknown_labels:
+            _issue(self.conn, file, line, "cell_unknown_label", message)
+            summary.issues += 1
+        summary.touched.add((rows.body_id, report["year"]))
+        summary.written += 1
+
+    def write_pending(self) -> None:
+        """Insert the queued rows: one executemany per table, each sorted by its key (B-tree pages filled in
+        order; the search index gets ascending rowids, so FTS5 writes one segment per batch)."""
+        pending, self.pending = self.pending, Pending()
+        if not pending.ids:
+            return
+        self.conn.executemany(INSERT_REPORT, sorted(pending.reports))
+        index_entries(self.conn, pending.search)
+        self.conn.executemany(INSERT_SECTION, sorted(pending.sections))
+        self.conn.executemany(INSERT_CELL, sorted(pending.cells, key=lambda c: (c[0], c[1])))
+        self.conn.executemany(INSERT_CHECK, sorted(pending.checks, key=lambda c: c[0]))
+        for name, rows in pending.wide.items():
+            columns = self.preparer.wide_columns[name]
+            self.conn.executemany(
+                f'INSERT OR REPLACE INTO "{name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) '
+                f"VALUES ({', '.join('?' * len(columns))})",
+                sorted(rows, key=lambda r: r[0]),
+            )
+        self.conn.executemany(INSERT_DOCUMENT, pending.documents)
+        self.conn.executemany(INSERT_REPORT_DOCUMENT, pending.report_documents)
+
+    def forget(self) -> None:
+        """After a rolled-back batch: nothing queued, and no body taken as already written."""
+        self.pending = Pending()
+        self.bodies_written.clear()
+
+    def _delete_children(self, report_id: int) -> None:
+        for table in ("cells", "sections", "report_documents"):
+            self.conn.execute(f"DELETE FROM {table} WHERE report_id = ?", (report_id,))
+        self.conn.execute("DELETE FROM checks WHERE report_id = ? OR other_report_id = ?", (report_id, report_id))
+        for name in self.preparer.wide_columns:
+            self.conn.execute(f'DELETE FROM "{name}" WHERE report_id = ?', (report_id,))
+
+    def _write_body(self, rows: PreparedRows) -> None:
         parent_id = None
-        if parent:
-            parent_name, parent_division = parent
-            parent_id = bodies_mod.body_id_for(parent_name, parent_division)
-            parent_resolution = bodies_mod.resolve(parent_name)
-            parent_resolution.division = parent_division
-            parent_resolution.level = bodies_mod.LEVEL_NAMES.get(parent_division.level)
-            self._upsert_body(parent_id, parent_resolution, None, derived=True)
-        self._upsert_body(body_id, resolution, parent_id, derived=False)
-        return body_id, resolution
+        if rows.parent:
+            parent_id, parent_resolution = rows.parent
+            if parent_id not in self.bodies_written:  # a derived parent is only written when missing
+                self._upsert_body(parent_id, parent_resolution, None, derived=True)
+                self.bodies_written[parent_id] = ("derived",)
+        written = (parent_id, repr(rows.resolution))
+        if self.bodies_written.get(rows.body_id) != written:
+            self._upsert_body(rows.body_id, rows.resolution, parent_id, derived=False)
+            self.bodies_written[rows.body_id] = written
 
     def _upsert_body(self, body_id: int, res: bodies_mod.Resolution, parent_id: int | None, derived: bool) -> None:
         places = bodies_mod.place_names(res.division)
@@ -415,249 +805,107 @@ class Loader:
             ),
         )
 
-    def _report_row(self, record, raw, report_id, body_id, res, content_hash) -> dict:
-        source = record.get("source") or {}
-        cells = record.get("cells") or []
-        checks = record.get("checks") or []
-        text = record.get("text") or ""
-        published = record.get("published") or raw.get("published")
-        deadline = deadline_for(record.get("year"), res.body_type)
-        places = bodies_mod.place_names(res.division)
-        sha = source.get("sha256")
-        archived = None
-        if sha and self.conn.execute("SELECT path FROM documents WHERE sha256 = ?", (sha,)).fetchone() not in (
-            None,
-            (None,),
-        ):
-            archived = f"/-/archived/{sha}"
-        fingerprint = simhash(text, (record.get("body") or "", res.name_norm, res.full_name))
-        bands = sim_bands(fingerprint)
-        return {
-            "id": report_id,
-            "body_id": body_id,
-            "body": record.get("body") or raw.get("body"),
-            "title": record.get("title") or raw.get("title"),
-            "year": record.get("year") or raw.get("year"),
-            "template": record.get("template") or "unknown",
-            "scope": record.get("scope") or "unknown",
-            "published": published,
-            "deadline": deadline,
-            "days_late": days_late(published, deadline),
-            "page_url": record.get("page_url") or raw.get("page_url"),
-            "source_url": source.get("url") or (raw.get("file") or {}).get("url"),
-            "source_path": source.get("path"),
-            "archived": archived,
-            "sha256": sha,
-            "media_type": source.get("media_type"),
-            "format": media_format(source.get("media_type")),
-            "method": record.get("method"),
-            "ocr": int(bool(record.get("ocr"))),
-            "pages": record.get("pages"),
-            "extractor_version": record.get("extractor_version"),
-            "n_cells": len(cells),
-            "n_uncertain": sum(1 for c in cells if c.get("uncertain")),
-            "checks_total": len(checks),
-            "checks_failed": sum(1 for c in checks if c.get("holds") is False),
-            "cross_year_failed": 0,
-            "version": 1,
-            "versions": 1,
-            "is_latest": 1,
-            "portal": record.get("portal") or raw.get("portal"),
-            "listing_title": record.get("listing_title") or raw.get("title"),
-            "province": places["province"],
-            "city": places["city"],
-            "county": places["county"],
-            "level": res.level,
-            "body_type": res.body_type,
-            "text_chars": len(text),
-            "simhash": fingerprint,
-            "sim_band0": bands[0],
-            "sim_band1": bands[1],
-            "sim_band2": bands[2],
-            "sim_band3": bands[3],
-            "n_errors": len(record.get("errors") or []),
-            "n_warnings": len(record.get("warnings") or []),
-            "errors": json.dumps(record.get("errors") or [], ensure_ascii=False),
-            "warnings": json.dumps(record.get("warnings") or [], ensure_ascii=False),
-            "content_hash": content_hash,
-            "text": text,
-        }
-
-    def _children(self, record: dict, report_id: int, body_id: int, file: str, line: int, summary) -> None:
-        template = record.get("template") or "unknown"
-        for position, section in enumerate(record.get("sections") or [], 1):
-            self.conn.execute(
-                "INSERT INTO sections (id, report_id, position, number, key, heading, text) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    stable_id("section", report_id, position),
-                    report_id,
-                    position,
-                    section.get("number"),
-                    section.get("key"),
-                    section.get("heading"),
-                    section.get("text"),
-                ),
-            )
-        cell_rows, wide = [], {}
-        for cell in record.get("cells") or []:
-            label = self.labels.get((template, cell.get("table"), cell.get("row"), cell.get("col")))
-            if label is None:
-                _issue(
-                    self.conn,
-                    file,
-                    line,
-                    "cell_unknown_label",
-                    f"template {template}: no declared cell "
-                    f"{cell.get('table')} / {cell.get('row')} / {cell.get('col')}",
-                )
-                summary.issues += 1
-                continue
-            cell_rows.append(
-                (
-                    report_id,
-                    label.id,
-                    cell.get("value"),
-                    int(bool(cell.get("uncertain"))),
-                    cell.get("label_raw"),
-                    cell.get("col_raw"),
-                    cell.get("unit_raw"),
-                    cell.get("page"),
-                    cell.get("method"),
-                )
-            )
-            table = wide.setdefault(wide_table_name(template, label.table_name), {"uncertain_cells": 0})
-            table[label.wide_column] = cell.get("value")
-            table["uncertain_cells"] += int(bool(cell.get("uncertain")))
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO cells ("
-            + ", ".join(c.name for c in CELLS.columns)
-            + ") VALUES ("
-            + ", ".join("?" * len(CELLS.columns))
-            + ")",
-            cell_rows,
-        )
-        for name, values in wide.items():
-            values.update(report_id=report_id, body_id=body_id, year=record.get("year"))
-            cols = list(values)
-            self.conn.execute(
-                f'INSERT OR REPLACE INTO "{name}" ('
-                + ", ".join(f'"{c}"' for c in cols)
-                + ") VALUES ("
-                + ", ".join("?" * len(cols))
-                + ")",
-                [values[c] for c in cols],
-            )
-        check_rows = []
-        for index, check in enumerate(record.get("checks") or []):
-            holds = check.get("holds")
-            lhs, rhs = check.get("lhs"), check.get("rhs")
-            numeric = isinstance(lhs, int | float) and isinstance(rhs, int | float)
-            check_rows.append(
-                (
-                    stable_id("check", report_id, "extract", index),
-                    report_id,
-                    check.get("rule"),
-                    check.get("table"),
-                    check.get("over"),
-                    None if holds is None else int(bool(holds)),
-                    lhs,
-                    rhs,
-                    lhs - rhs if numeric else None,
-                    json.dumps(check.get("terms") or {}, ensure_ascii=False),
-                    check.get("description"),
-                )
-            )
-        self.conn.executemany(
-            "INSERT INTO checks (id, report_id, rule, table_name, over, holds, lhs, rhs, difference, terms, "
-            "description, source, other_report_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'extract', NULL)",
-            check_rows,
-        )
-        representations = record.get("representations") or []
-        source = record.get("source") or {}
-        links = (
-            [(source, "source", record.get("method"), len(record.get("cells") or []), 1)]
-            if source.get("sha256")
-            else []
-        )
-        links += [
-            (r, "representation", r.get("method"), r.get("cells"), int(bool(r.get("chosen")))) for r in representations
-        ]
-        for item, role, method, cells, chosen in links:
-            if not item.get("sha256"):
-                continue
-            self.conn.execute(
-                "INSERT INTO documents (sha256, media_type, size, url) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(sha256) DO NOTHING",
-                (item["sha256"], item.get("media_type"), item.get("size"), item.get("url")),
-            )
-            self.conn.execute(
-                "INSERT OR REPLACE INTO report_documents (report_id, sha256, role, method, cells, chosen) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (report_id, item["sha256"], role, method, cells, chosen),
-            )
 
     # after a batch -------------------------------------------------------------------------------------
 
     def recompute(self, touched: set) -> None:
         """Versions, cross-year checks and body counts for the body x year groups a batch touched."""
         groups = {(b, y) for b, y in touched} | {(b, y + 1) for b, y in touched if y is not None}
-        for body_id, year in sorted(groups, key=lambda g: (g[0], g[1] or 0)):
+        ordered = sorted(groups, key=lambda g: (g[0], g[1] or 0))
+        for body_id, year in ordered:
             self._versions(body_id, year)
-        for body_id, year in sorted(groups, key=lambda g: (g[0], g[1] or 0)):
-            self._cross_year(body_id, year)
-        for body_id in {b for b, _ in groups}:
-            self.conn.execute(
-                "UPDATE bodies SET n_reports = (SELECT count(*) FROM reports WHERE body_id = ?) WHERE id = ?",
-                (body_id, body_id),
-            )
+        self._cross_year(ordered)
+        self.conn.executemany(
+            "UPDATE bodies SET n_reports = (SELECT count(*) FROM reports WHERE body_id = ?) WHERE id = ?",
+            [(body_id, body_id) for body_id in sorted({b for b, _ in groups})],
+        )
 
     def _versions(self, body_id: int, year: int | None) -> None:
         rows = self.conn.execute(
-            "SELECT r.id, r.scope FROM reports r WHERE r.body_id = ? AND r.year IS ? ORDER BY r.scope, "
-            "r.published IS NULL, r.published, "
+            "SELECT r.id, r.scope, r.version, r.versions, r.is_latest, r.previous_id FROM reports r "
+            "WHERE r.body_id = ? AND r.year IS ? ORDER BY r.scope, r.published IS NULL, r.published, "
             "(SELECT min(fetched_at) FROM captures c WHERE c.sha256 = r.sha256), r.id",
             (body_id, year),
         ).fetchall()
-        by_scope: dict[str, list[int]] = {}
-        for report_id, scope in rows:
-            by_scope.setdefault(scope, []).append(report_id)
-        for ids in by_scope.values():
-            for number, report_id in enumerate(ids, 1):
-                self.conn.execute(
-                    "UPDATE reports SET version = ?, versions = ?, is_latest = ?, previous_id = ? WHERE id = ?",
-                    (number, len(ids), int(number == len(ids)), ids[number - 2] if number > 1 else None, report_id),
-                )
+        by_scope: dict[str, list[tuple]] = {}
+        for row in rows:
+            by_scope.setdefault(row[1], []).append(row)
+        updates = []
+        for group in by_scope.values():
+            ids = [row[0] for row in group]
+            for number, row in enumerate(group, 1):
+                wanted = (number, len(ids), int(number == len(ids)), ids[number - 2] if number > 1 else None)
+                if row[2:] != wanted:  # a row already right is not rewritten
+                    updates.append((*wanted, row[0]))
+        self.conn.executemany(
+            "UPDATE reports SET version = ?, versions = ?, is_latest = ?, previous_id = ? WHERE id = ?", updates
+        )
 
-    def _values(self, report_id: int) -> dict[tuple[str, str, str], float]:
-        return {
-            (table, row, col): value
-            for table, row, col, value in self.conn.execute(
-                "SELECT l.table_name, l.row_key, l.col_key, c.value FROM cells c JOIN labels l ON l.id = c.label_id "
-                "WHERE c.report_id = ?",
-                (report_id,),
+    def _values(self, report_ids: set[int]) -> dict[int, dict[tuple[str, str, str], float]]:
+        """The cells the cross-year checks compare, per report, keyed (table, row key, column key)."""
+        wanted = self.cross_year_labels
+        values: dict[int, dict] = {report_id: {} for report_id in report_ids}
+        ordered = sorted(report_ids)
+        for start in range(0, len(ordered), 500):
+            chunk = ordered[start : start + 500]
+            for report_id, label_id, value in self.conn.execute(
+                f"SELECT report_id, label_id, value FROM cells WHERE report_id IN ({', '.join('?' * len(chunk))}) "
+                f"AND label_id IN ({', '.join('?' * len(wanted))}) ORDER BY report_id, label_id",
+                (*chunk, *wanted),
+            ):
+                values[report_id][wanted[label_id]] = value
+        return values
+
+    def _cross_year(self, groups: list[tuple[int, int | None]]) -> None:
+        """S1/S2 for the latest reports of every touched body x year against the year before, in a few queries
+        for all groups; a report's cross_year_failed is only rewritten when it changes (a rewrite copies its
+        text's overflow pages)."""
+        groups = [(body_id, year) for body_id, year in groups if year is not None]
+        if not groups:
+            return
+        conn = self.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS touched_groups (body_id INTEGER, year INTEGER)")
+        conn.execute("DELETE FROM touched_groups")
+        conn.executemany("INSERT INTO touched_groups VALUES (?, ?)", groups)
+        current = conn.execute(
+            "SELECT r.id, r.body_id, r.year, r.scope, r.template, r.cross_year_failed FROM touched_groups g "
+            "JOIN reports r ON r.body_id = g.body_id AND r.year = g.year WHERE r.is_latest = 1 ORDER BY r.id"
+        ).fetchall()
+        previous = {
+            (body_id, year + 1, scope): (report_id, template)
+            for report_id, body_id, year, scope, template in conn.execute(
+                "SELECT r.id, r.body_id, r.year, r.scope, r.template FROM touched_groups g "
+                "JOIN reports r ON r.body_id = g.body_id AND r.year = g.year - 1 WHERE r.is_latest = 1"
             )
         }
+        conn.executemany(
+            "DELETE FROM checks WHERE report_id = ? AND source = 'cross-year'", [(row[0],) for row in current]
+        )
+        pairs = []
+        for report_id, body_id, year, scope, template, failed_before in current:
+            before = previous.get((body_id, year, scope))
+            comparable = before and template in ("2021", "2019") and before[1] in ("2021", "2019")
+            pairs.append((report_id, failed_before, *(before if comparable else (None, None)), template))
+        values = self._values({p[0] for p in pairs if p[2]} | {p[2] for p in pairs if p[2]})
+        checks, updates = [], []
+        for report_id, failed_before, previous_id, previous_template, template in pairs:
+            rows = []
+            if previous_id:
+                rows = self._cross_year_rows(
+                    report_id, previous_id, template, previous_template, values[report_id], values[previous_id]
+                )
+            checks += rows
+            failed = sum(1 - row[5] for row in rows)
+            if failed != failed_before:
+                updates.append((failed, report_id))
+        conn.executemany(INSERT_CHECK, checks)
+        conn.executemany("UPDATE reports SET cross_year_failed = ? WHERE id = ?", updates)
 
-    def _cross_year(self, body_id: int, year: int | None) -> None:
-        if year is None:
-            return
-        current = self.conn.execute(
-            "SELECT id, scope, template FROM reports WHERE body_id = ? AND year = ? AND is_latest = 1", (body_id, year)
-        ).fetchall()
-        for report_id, scope, template in current:
-            self.conn.execute("DELETE FROM checks WHERE report_id = ? AND source = 'cross-year'", (report_id,))
-            previous = self.conn.execute(
-                "SELECT id, template FROM reports WHERE body_id = ? AND year = ? AND scope = ? AND is_latest = 1",
-                (body_id, year - 1, scope),
-            ).fetchone()
-            failed = 0
-            if previous and template in ("2021", "2019") and previous[1] in ("2021", "2019"):
-                failed = self._write_cross_year(report_id, previous[0], template, previous[1])
-            self.conn.execute("UPDATE reports SET cross_year_failed = ? WHERE id = ?", (failed, report_id))
-
-    def _write_cross_year(self, report_id: int, previous_id: int, template: str, previous_template: str) -> int:
-        now, before = self._values(report_id), self._values(previous_id)
+    @staticmethod
+    def _cross_year_rows(
+        report_id: int, previous_id: int, template: str, previous_template: str, now: dict, before: dict
+    ) -> list[tuple]:
+        """The checks rows of S1 (per column of table 三) and S2 (table 二, 2021 template in both years)."""
         checks = []
         for (table, row, col), value in now.items():
             if table == "applications" and row == "carried_over" and ("applications", "carried_forward", col) in before:
@@ -695,30 +943,144 @@ class Loader:
                             "现行有效件数(本年) ≈ 现行有效件数(上年) + 本年制发 - 本年废止（文件清理会打破，仅提示）",
                         )
                     )
-        failed = 0
-        for index, (rule, table, over, lhs, rhs, terms, description) in enumerate(checks):
-            holds = int(lhs == rhs)
-            failed += 1 - holds
-            self.conn.execute(
-                "INSERT OR REPLACE INTO checks (id, report_id, rule, table_name, over, holds, lhs, rhs, difference, "
-                "terms, description, source, other_report_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'cross-year', ?)",
-                (
-                    stable_id("check", report_id, "cross-year", index),
-                    report_id,
-                    rule,
-                    table,
-                    over,
-                    holds,
-                    lhs,
-                    rhs,
-                    lhs - rhs,
-                    json.dumps(terms, ensure_ascii=False),
-                    description,
-                    previous_id,
-                ),
+        return [
+            (
+                stable_id("check", report_id, "cross-year", index),
+                report_id,
+                rule,
+                table,
+                over,
+                int(lhs == rhs),
+                lhs,
+                rhs,
+                lhs - rhs,
+                _to_json(terms),
+                description,
+                "cross-year",
+                previous_id,
             )
-        return failed
+            for index, (rule, table, over, lhs, rhs, terms, description) in enumerate(checks)
+        ]
+
+
+# --- worker processes -------------------------------------------------------------------------------------
+
+_PREPARER: Preparer | None = None
+
+
+def _start_worker(preparer: Preparer, parent: int) -> None:
+    """Pool initializer: the preparer comes through fork, not pickling. A worker whose loader died (SIGKILL
+    runs no clean-up) exits within a second instead of waiting on its queue forever."""
+    global _PREPARER
+    _PREPARER = preparer
+
+    def exit_with_parent() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=exit_with_parent, daemon=True).start()
+
+
+def _prepare_chunk(chunk: list[tuple]) -> list[tuple]:
+    out = []
+    for file, number, line, line_hash in chunk:
+        item = parse_line(file, number, line, line_hash)
+        if item[2] is not None and item[3] is None:
+            item = (file, number, _PREPARER.prepare(item[2], line_hash, line), None, line_hash)
+        out.append(item)
+    return out
+
+
+def prepared_records(
+    paths: Iterable[Path], known: set[str] | None, preparer: Preparer, workers: int, chunk: int = 16
+) -> Iterator[tuple]:
+    """read_records, with every record parsed and Prepared in `workers` processes, in input order; at most a
+    few chunks per worker are in flight, so memory stays flat however large the input."""
+    context = multiprocessing.get_context("fork")
+    in_flight: deque = deque()
+    with context.Pool(workers, initializer=_start_worker, initargs=(preparer, os.getpid())) as pool:
+        lines = read_lines(paths, known)
+        while True:
+            block = list(islice(lines, chunk))
+            if block:
+                in_flight.append(pool.apply_async(_prepare_chunk, (block,)))
+            if in_flight and (not block or len(in_flight) >= 3 * workers):
+                yield from in_flight.popleft().get()
+            if not block and not in_flight:
+                return
+
+
+def default_workers(paths: list[Path]) -> int:
+    """Worker processes for preparing records: one per CPU (the loader's own process mostly waits on SQLite),
+    none for inputs too small to repay starting them."""
+    size = sum(p.stat().st_size for p in paths if p.exists())
+    if size < PARALLEL_MIN_BYTES:
+        return 0
+    return min(MAX_WORKERS, len(os.sched_getaffinity(0)))
+
+
+def _load_records(
+    db: sqlite_utils.Database,
+    loader: Loader,
+    paths: list[Path],
+    summary: LoadSummary,
+    batch_size: int,
+    progress,
+    workers: int | None,
+) -> None:
+    """The batches: each in one transaction with the recomputation of what it touched."""
+    batch: list = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        batch_summary = LoadSummary()
+        try:
+            with db.conn:  # one transaction per batch: all of it, or none of it
+                for file, line, record, error, line_hash in batch:
+                    if error:
+                        _issue(db.conn, file, line, "bad_record", error, record)
+                        batch_summary.issues += 1
+                    elif record is None:
+                        batch_summary.unchanged += 1
+                    else:
+                        loader.write(record, file, line, batch_summary, line_hash)
+                loader.write_pending()
+                loader.recompute(batch_summary.touched)
+        except BaseException:
+            loader.forget()
+            raise
+        for key in ("written", "unchanged", "superseded", "issues"):
+            setattr(summary, key, getattr(summary, key) + getattr(batch_summary, key))
+        batch.clear()
+        if progress:
+            progress(summary)
+
+    known = None if loader.raw else {row[0] for row in db.conn.execute("SELECT content_hash FROM reports")}
+    workers = default_workers(paths) if workers is None else workers
+    deferred = workers > 0 and not db.conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone()
+    if deferred:  # a large load into an empty archive: these indexes are built once at the end, sorted
+        with db.conn:
+            for name in DEFERRED_INDEXES:
+                db.conn.execute(f'DROP INDEX IF EXISTS "{name}"')
+    if workers > 0:
+        loader.preparer.loaded = dict(db.conn.execute("SELECT id, content_hash FROM reports"))
+        items = prepared_records(paths, known, loader.preparer, workers)
+    else:
+        items = read_records(paths, known)
+    try:
+        for item in items:
+            summary.read += 1
+            batch.append(item)
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    finally:
+        items.close()  # stops the worker processes now, not when the traceback is collected
+    if deferred:
+        with db.conn:
+            create_schema(db.conn)
 
 
 def load(
@@ -727,14 +1089,20 @@ def load(
     raw_dir: Path | str | None = None,
     batch_size: int = 500,
     progress=None,
+    workers: int | None = None,
 ) -> LoadSummary:
-    """Load record files into the archive at db_path (created if missing). Returns what happened."""
+    """Load record files into the archive at db_path (created if missing). Returns what happened.
+
+    `workers` processes parse and prepare the records (default: default_workers; 0 = all in this process); the
+    archive is the same either way, only this process writes it."""
+    paths = [Path(p) for p in paths]
     db = sqlite_utils.Database(db_path)
     db.conn.execute("PRAGMA journal_mode = WAL")
     db.conn.execute("PRAGMA synchronous = NORMAL")
-    # report ids are hashes, so cells arrive in random key order: a large page cache keeps the B-trees' hot
-    # pages in memory instead of re-reading them for every insert
-    db.conn.execute("PRAGMA cache_size = -262144")
+    # report ids are hashes, so a batch's rows land all over the B-trees: a large page cache keeps their
+    # interior pages in memory instead of re-reading them for every batch
+    db.conn.execute(f"PRAGMA cache_size = -{LOAD_CACHE_KIB}")
+    db.conn.execute("PRAGMA temp_store = MEMORY")
     with db.conn:
         create_schema(db.conn)
     summary = LoadSummary()
@@ -746,36 +1114,11 @@ def load(
                 "INSERT OR REPLACE INTO archive_info (key, value) VALUES ('raw_store', ?)",
                 (str(Path(raw_dir).resolve()),),
             )
-    loader = Loader(db, raw)
-    batch: list = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        with db.conn:  # one transaction per batch: all of it, or none of it
-            batch_summary = LoadSummary()
-            for file, line, record, error, line_hash in batch:
-                if error:
-                    _issue(db.conn, file, line, "bad_record", error, record)
-                    batch_summary.issues += 1
-                elif record is None:
-                    batch_summary.unchanged += 1
-                else:
-                    loader.write(record, file, line, batch_summary, line_hash)
-            loader.recompute(batch_summary.touched)
-        for key in ("written", "unchanged", "superseded", "issues"):
-            setattr(summary, key, getattr(summary, key) + getattr(batch_summary, key))
-        batch.clear()
-        if progress:
-            progress(summary)
-
-    known = None if raw else {row[0] for row in db.conn.execute("SELECT content_hash FROM reports")}
-    for item in read_records((Path(p) for p in paths), known):
-        summary.read += 1
-        batch.append(item)
-        if len(batch) >= batch_size:
-            flush()
-    flush()
+    try:
+        _load_records(db, Loader(db, raw), paths, summary, batch_size, progress, workers)
+    except BaseException:
+        db.conn.close()  # rolls back the batch in progress; the archive stays as after the last one
+        raise
     db.conn.execute("PRAGMA journal_mode = DELETE")  # a served (immutable) database cannot be in WAL mode
     db.conn.close()
     return summary

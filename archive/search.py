@@ -33,6 +33,7 @@ CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _CJK_GAP = re.compile(f"(?<=[{CJK}])\\s+(?=[{CJK}])")
 _CJK_RUN = re.compile(f"([{CJK}]+)")
 _CHAR = re.compile(r"\w")
+_TOKEN = re.compile(f"(?=([{CJK}][{CJK}]?|[^\\W{CJK}]))\\w")
 MARK_START, MARK_END = "\ue000", "\ue001"
 
 
@@ -50,11 +51,14 @@ def _bigrams(run: str, final: bool) -> list[str]:
 def index_text(text: str | None) -> str:
     """The text as the index sees it: every run of Chinese characters as its overlapping bigrams followed by
     its last character alone ("行政复议" -> "行政 政复 复议 议"); every other letter or digit alone, so that
-    "1件" finds "51件" as a substring search would."""
+    "1件" finds "51件" as a substring search would.
+
+    One regular-expression pass makes every token: at each letter or digit, a look-ahead captures the
+    character and, when both are Chinese, the one after it (about 3x faster than splitting into runs and
+    pairing characters in Python; the same tokens in the same order, tested against that definition)."""
     if not text:
         return ""
-    parts = _runs(text)
-    return " ".join(" ".join(_bigrams(part, True) if i % 2 else _CHAR.findall(part)) for i, part in enumerate(parts))
+    return " ".join(_TOKEN.findall(_CJK_GAP.sub("", unicodedata.normalize("NFKC", text))))
 
 
 def fts_query(query: str | None) -> str:
@@ -132,11 +136,20 @@ def marked_to_html(value: str) -> str:
     return escape(value).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
 
 
+def index_entry(report_id: int, title: str | None, text: str | None) -> tuple[int, str, str]:
+    """One row of the search index: the report's rowid and its title and text as the index sees them."""
+    return report_id, index_text(title), index_text(text)
+
+
+def index_entries(conn, entries: list[tuple[int, str, str]]) -> None:
+    """Insert index rows (from index_entry) in one executemany, in ascending rowid order: FTS5 flushes its
+    in-memory segment whenever a rowid is not above the previous one in the transaction, so unordered inserts
+    would write one tiny segment per report."""
+    conn.executemany("INSERT INTO reports_fts (rowid, title, text) VALUES (?, ?, ?)", sorted(entries))
+
+
 def index_report(conn, report_id: int, title: str | None, text: str | None) -> None:
-    conn.execute(
-        "INSERT INTO reports_fts (rowid, title, text) VALUES (?, ?, ?)",
-        (report_id, index_text(title), index_text(text)),
-    )
+    index_entries(conn, [index_entry(report_id, title, text)])
 
 
 def unindex_report(conn, report_id: int, title: str | None, text: str | None) -> None:

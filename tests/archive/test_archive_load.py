@@ -9,13 +9,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from archive.load import Loader, load
 from archive.schema import TABLES, label_rows, wide_tables
+from archive.search import _CHAR, _bigrams, _runs, index_text
 from archive.synthetic import make_record
 from extract.template import load_template
 from govreports.commands.archive import load as load_command
 from tests.archive.corpus import corpus, write_jsonl
+from tests.archive.rawstore import make_raw_store
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:
@@ -276,3 +280,77 @@ def test_the_load_command_reports_what_it_wrote(tmp_path, records_file):
     assert first.exit_code == second.exit_code == 0, first.output
     assert json.loads(first.stdout.strip().splitlines()[-1])["written"] == len(corpus())
     assert json.loads(second.stdout.strip().splitlines()[-1])["unchanged"] == len(corpus())
+
+
+def _versions_and_duplicates() -> list[dict]:
+    """The corpus, a changed copy of one of its records (same source bytes, newer extractor) and a new record:
+    every path of the loader (new, changed, superseded within one input) in one file."""
+    records = corpus()
+    changed = json.loads(json.dumps(records[0]))
+    changed["extractor_version"] = "0.2.0"
+    changed["cells"][0]["value"] = 999
+    return [*records, changed, make_record(body="三门峡市财政局", year=2023, seed=7)]
+
+
+def test_worker_processes_build_the_same_archive_as_one_process(tmp_path):
+    path = write_jsonl(tmp_path / "records.jsonl", _versions_and_duplicates())
+    alone = load([path], tmp_path / "alone.db", batch_size=3, workers=0)
+    shared = load([path], tmp_path / "shared.db", batch_size=3, workers=2)
+    assert shared.as_dict() == alone.as_dict()
+    assert dump(tmp_path / "shared.db") == dump(tmp_path / "alone.db")  # rows, and every index (built at the end)
+    again = load([path], tmp_path / "shared.db", workers=2)
+    assert again.written == 0 and dump(tmp_path / "shared.db") == dump(tmp_path / "alone.db")
+
+
+def test_worker_processes_reload_a_crawl_without_writing_anything(tmp_path):
+    raw = tmp_path / "raw"
+    info = make_raw_store(raw)
+    record = make_record(body="党政办公室", year=2023, seed=3)
+    record["source"] = {"path": "x.pdf", "sha256": info["pdf_sha"], "media_type": "application/pdf", "size": 60}
+    path = write_jsonl(tmp_path / "r.jsonl", [record, *corpus()])
+    db = tmp_path / "archive.db"
+    load([path], db, raw_dir=raw, workers=2)
+    before = dump(db)
+    again = load([path], db, raw_dir=raw, workers=2)
+    assert (again.written, again.unchanged) == (0, len(corpus()) + 1)
+    assert dump(db) == before
+    assert query(db, "SELECT archived FROM reports WHERE sha256 = ?", (info["pdf_sha"],)) == [
+        (f"/-/archived/{info['pdf_sha']}",)
+    ]
+
+
+def test_a_killed_large_load_leaves_its_deferred_indexes_to_the_next_load(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "records.jsonl", _versions_and_duplicates())
+    db = tmp_path / "archive.db"
+    original = Loader.recompute
+    calls = {"n": 0}
+
+    def crash_in_second_batch(self, touched):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("simulated crash")
+        return original(self, touched)
+
+    monkeypatch.setattr(Loader, "recompute", crash_in_second_batch)
+    with pytest.raises(RuntimeError):
+        load([path], db, batch_size=3, workers=2)
+    assert query(db, "SELECT count(*) FROM reports") == [(3,)]  # the first batch, committed
+    monkeypatch.setattr(Loader, "recompute", original)
+    load([path], db, batch_size=3, workers=2)
+    load([path], tmp_path / "whole.db", batch_size=3, workers=0)
+    assert dump(db) == dump(tmp_path / "whole.db")
+
+
+def _bigram_tokens(text: str) -> list[str]:
+    """The index's definition, written the slow way: runs of Chinese characters as overlapping bigrams plus the
+    run's last character, every other letter or digit alone (after NFKC and joining Chinese across white space)."""
+    tokens = []
+    for i, part in enumerate(_runs(text)):
+        tokens += _bigrams(part, True) if i % 2 else _CHAR.findall(part)
+    return tokens
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="行政复议费公開a1_ Ｂ２\n\t，。（）é\u0301𠀀豈ｶ", max_size=40))
+def test_the_loader_indexes_each_text_as_its_bigram_tokens_in_order(text):
+    assert index_text(text).split() == _bigram_tokens(text)
