@@ -66,26 +66,40 @@ def _expand(template: Template, identity: Identity) -> list[Instance]:
     ]
 
 
+_PREPARED: dict[str, list[tuple[Instance, tuple[CellKey, ...], tuple[str, ...], int]]] = {}
+
+
+def _prepared(template: Template) -> list[tuple[Instance, tuple[CellKey, ...], tuple[str, ...], int]]:
+    """(instance, its cells, their labels, how many are terms) for every instance, computed once per template."""
+    if template.id not in _PREPARED:
+        _PREPARED[template.id] = [
+            (inst, tuple(key for _, key in inst.terms + inst.equals),
+             tuple(label for label, _ in inst.terms + inst.equals), len(inst.terms))
+            for inst in instances(template)
+        ]
+    return _PREPARED[template.id]
+
+
 def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[dict]]:
     """Checks for every instance of every identity whose cells are all present, and warnings for the rest."""
     values = {(c["table"], c["row"], c["col"]): c["value"] for c in cells}
     checks: list[dict] = []
     skipped: set[str] = set()
     count = 0
-    for inst in instances(template):
-        pairs = inst.terms + inst.equals
+    for inst, keys, labels, split in _prepared(template):
         try:
-            numbers = [values[key] for _, key in pairs]
+            numbers = [values[key] for key in keys]
         except KeyError:
             skipped.add(inst.identity.id)
             count += 1
             continue
-        lhs = sum(numbers[: len(inst.terms)])
-        rhs = sum(numbers[len(inst.terms) :])
+        lhs = sum(numbers[:split])
+        rhs = sum(numbers[split:])
+        identity = inst.identity
         checks.append({
-            "rule": inst.identity.id, "table": inst.identity.table, "over": inst.along,
-            "description": inst.identity.description, "holds": abs(lhs - rhs) <= TOLERANCE, "lhs": lhs, "rhs": rhs,
-            "terms": {label: number for (label, _), number in zip(pairs, numbers, strict=True)},
+            "rule": identity.id, "table": identity.table, "over": inst.along,
+            "description": identity.description, "holds": abs(lhs - rhs) <= TOLERANCE, "lhs": lhs, "rhs": rhs,
+            "terms": dict(zip(labels, numbers, strict=True)),
         })
     warnings = []
     if count and cells:

@@ -188,7 +188,7 @@ def _last_content_line_per_page(lines: Sequence[Line]) -> set[int]:
 
 def wrap_width(texts: Iterable[str]) -> int | None:
     """The width a PDF wrapped its paragraphs at: the commonest width among long lines (None if no wrapping)."""
-    widths = [w for w in map(display_width, texts) if w >= 40]
+    widths = [w for w in map(display_width, [t for t in texts if len(t) >= 16]) if w >= 40]  # width <= 2.5 × len
     if len(widths) < 3:
         return None
     median = statistics.median(widths)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
@@ -168,53 +169,67 @@ def _label_key_positions(text: str) -> tuple[str, tuple[int, ...]]:
 
 @dataclass
 class Stream:
-    """The items of a region and the concatenated key string of its labels, mapped back to items."""
+    """The items of a region and the concatenated key string of its labels, mapped back to items.
+
+    A key character's item is found by bisecting `starts` (a label's key chars run from its start to the
+    next item's), its place in the label as written from the label's cached key positions: no per-character
+    tables are built, most streams are only searched."""
 
     items: list[Item]
     keys: str = ""
-    owner: list[int] = field(default_factory=list)  # key char -> item index
-    raw_pos: list[int] = field(default_factory=list)  # key char -> char index in the item's text
     starts: list[int] = field(default_factory=list)  # item index -> its first key char (or the next item's)
     by_core: dict[str, list[int]] = field(default_factory=dict)  # a label's core -> its items, in order
 
     def __post_init__(self) -> None:
         parts: list[str] = []
-        owner, raw_pos, starts, by_core = self.owner, self.raw_pos, self.starts, self.by_core
+        starts, by_core = self.starts, self.by_core
+        offset = 0
         for index, item in enumerate(self.items):
-            starts.append(len(owner))
+            starts.append(offset)
             if item.kind != "label":
                 continue
             by_core.setdefault(item.core, []).append(index)
-            key, positions = _label_key_positions(item.text)
+            key = _label_key_positions(item.text)[0]
             parts.append(key)
-            owner.extend([index] * len(key))
-            raw_pos.extend(positions)
+            offset += len(key)
         self.keys = "".join(parts)
-        starts.append(len(owner))
+        starts.append(offset)
 
     def key_offset(self, item_index: int) -> int:
         """The first key char at or after an item."""
         return self.starts[min(item_index, len(self.items))]
 
+    def owner(self, key_char: int) -> int:
+        """The index of the label item a key char belongs to."""
+        return bisect_right(self.starts, key_char) - 1
+
     def raw_label(self, positions: list[int]) -> str:
-        """The label text as written at these key positions, with its leading ordinal and brackets."""
-        pieces: list[str] = []
-        spans: dict[int, list[int]] = {}  # item -> the positions of its characters in the label as written
-        owner, raw_pos = self.owner, self.raw_pos
+        """The label text as written at these key positions (increasing), with its leading ordinal and brackets."""
+        if not positions:
+            return ""
+        starts = self.starts
+        spans: list[list[int]] = []  # [item, its first key char, its last key char] in order
+        bound = -1
         for k in positions:
-            spans.setdefault(owner[k], []).append(raw_pos[k])
-        owners = sorted(spans)
-        for index in owners:
-            span = spans[index]
+            if k >= bound:
+                index = bisect_right(starts, k) - 1
+                bound = starts[index + 1]
+                spans.append([index, k, k])
+            else:
+                spans[-1][2] = k
+        pieces: list[str] = []
+        last_owner = spans[-1][0]
+        for index, first, last in spans:
             text = self.items[index].text
-            begin, stop = min(span), max(span) + 1
+            written = _label_key_positions(text)[1]
+            begin, stop = written[first - starts[index]], written[last - starts[index]] + 1
             if not pieces:
                 while begin > 0 and text[begin - 1] in _OPENING:
                     begin -= 1
                 ordinal = _ORDINAL_TAIL.search(text[:begin])
                 begin = ordinal.start() if ordinal else begin
             tail = text[stop:].strip()
-            if index != owners[-1] or (len(tail) <= 2 and " " not in tail):
+            if index != last_owner or (len(tail) <= 2 and " " not in tail):
                 stop = len(text)  # a fuzzy match may stop short of a mistyped last character
             while stop < len(text) and text[stop] in _CLOSING:
                 stop += 1
@@ -250,12 +265,16 @@ def _anchors(template: Template, table: Table) -> tuple[frozenset[str], tuple[st
     return _ANCHORS[cache_key]
 
 
-def _anchor_hit(item: Item, anchors: tuple[frozenset[str], tuple[str, ...], str]) -> bool:
-    if item.kind != "label":
-        return False
+def _first_anchor(items: list[Item], position: int, anchors: tuple[frozenset[str], tuple[str, ...], str]) -> int | None:
+    """The first label from `position` on that marks the table's start."""
     whole, prefixes, contained = anchors
-    core = item.core
-    return core in whole or core.startswith(prefixes) or contained in core
+    for index in range(position, len(items)):
+        item = items[index]
+        if item.kind == "label":
+            core = item.core
+            if core in whole or core.startswith(prefixes) or contained in core:
+                return index
+    return None
 
 
 def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int, int]]:
@@ -264,7 +283,7 @@ def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int,
     position = 0
     for name in TABLE_NAMES:
         anchors = _anchors(template, template.tables[name])
-        hit = next((i for i in range(position, len(items)) if _anchor_hit(items[i], anchors)), None)
+        hit = _first_anchor(items, position, anchors)
         if hit is not None:
             starts[name] = _header_start(items, hit, position)
             position = hit + 1
@@ -359,15 +378,25 @@ def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, i
     to the earliest rows and positions.
     """
     entries: list[tuple[int, int, int, tuple[int, int], int]] = []  # (end, chain length, row, occurrence, back)
+    by_length: list[list[tuple[int, int]]] = [[]]  # chain length -> (end, entry index) in entry order
+    least_end: list[float] = [float("inf")]  # chain length -> the smallest end among its entries
     for row, occurrences in enumerate(candidates):
         new = []
         for occ in occurrences:
             length, back = 1, -1
-            for index, (end, count, _, _, _) in enumerate(entries):
-                if end <= occ[0] and count + 1 > length:
-                    length, back = count + 1, index
+            for count in range(len(by_length) - 1, 0, -1):  # the longest chain ending before occ, first entered
+                if least_end[count] <= occ[0]:
+                    back = next(index for end, index in by_length[count] if end <= occ[0])
+                    length = count + 1
+                    break
             new.append((occ[1], length, row, occ, back))
-        entries.extend(new)
+        for entry in new:
+            if entry[1] == len(by_length):
+                by_length.append([])
+                least_end.append(float("inf"))
+            by_length[entry[1]].append((entry[0], len(entries)))
+            least_end[entry[1]] = min(least_end[entry[1]], entry[0])
+            entries.append(entry)
     chain: list[tuple[int, int] | None] = [None] * len(candidates)
     if not entries:
         return chain
@@ -416,31 +445,11 @@ def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
         start, end = span[0], span[1]
         score = span[2] if len(span) > 2 else 100.0
         positions = span[3] if len(span) > 3 else list(range(start, end))
-        matches.append(RowMatch(row, block, start, end, stream.owner[start], score, stream.raw_label(positions)))
+        matches.append(RowMatch(row, block, start, end, stream.owner(start), score, stream.raw_label(positions)))
     return matches
 
 
 # ---------------------------------------------------------------- values
-
-
-def _cell(table: Table, row: Label, col: Label, item: Item, value: Value, method: str,
-          label_raw: str, col_raw: str | None, uncertain: bool) -> dict:
-    cell = {
-        "table": table.name,
-        "row": row.label,
-        "col": col.label,
-        "value": value.number,
-        "row_key": row.key,
-        "col_key": col.key,
-        "label_raw": label_raw,
-        "col_raw": col_raw,
-        "page": item.page,
-        "method": method,
-        "uncertain": uncertain,
-    }
-    if value.unit:
-        cell["unit_raw"] = value.unit
-    return cell
 
 
 def _value_warning(table: Table, block: Block, row: Label, col: Label, item: Item, value: Value) -> dict | None:
@@ -566,16 +575,23 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
           header: dict[str, str], uncertain: bool, method: str, result: ParsedTables) -> None:
     items, cells = stream.items, result.cells
     default_type = row.value_type or block.value_type
+    name, row_label, row_key = table.name, row.label, row.key
     for col, index in zip(block.cols, values, strict=True):
         item = items[index]
         value = _parse_value(item.text, col.value_type or default_type)
         number = value.number
         if number is not None:
-            cells.append(_cell(table, row, col, item, value, method, label_raw, header.get(col.key), uncertain))
-        if number is None or value.unit or value.not_integer or number < 0:
-            warning = _value_warning(table, block, row, col, item, value)
-            if warning:
-                result.warnings.append(warning)
+            cell = {"table": name, "row": row_label, "col": col.label, "value": number, "row_key": row_key,
+                    "col_key": col.key, "label_raw": label_raw, "col_raw": header.get(col.key), "page": item.page,
+                    "method": method, "uncertain": uncertain}
+            if value.unit:
+                cell["unit_raw"] = value.unit
+            cells.append(cell)
+            if not (value.unit or value.not_integer or number < 0):
+                continue
+        warning = _value_warning(table, block, row, col, item, value)
+        if warning:
+            result.warnings.append(warning)
 
 
 def _incomplete(table: Table, row: Label, found: list[str], n: int) -> dict:
