@@ -5,8 +5,14 @@ form, DOCX served as `application/octet-stream`), so the reader is chosen by con
 
 * magic bytes for PDF, RTF, images, OLE2 and ZIP;
 * OLE2 (the pre-2007 Office container) is told apart by its stream names with `olefile`: `WordDocument`
-  is Word (or Kingsoft WPS, which writes the same container and says so in its property sets),
-  `Workbook`/`Book` is Excel, `CONTENTS` is Microsoft Works;
+  is Word or Kingsoft WPS Writer, `Workbook`/`Book` is Excel, `CONTENTS`/`MatOST` is Microsoft Works.
+  WPS Office saves .wps (and its .doc) as the same Word 97 binary in the same container, so Word's
+  streams do not tell them apart; its own marks do, and tools that sort WPS files key on them: a
+  `WpsCustomData` stream, the user-defined property `KSOProductBuildVer` ("2052-11.1.0.10132") in
+  `\x05DocumentSummaryInformation`, and "WPS Office" as the application name in `\x05SummaryInformation`
+  (in the property set's code page, UTF-16 when it is 1200). Any one of them makes it WPS
+  (`application/wps-office.wps`, which some servers call `application/kswps`); LibreOffice reads it with
+  its Word filter either way;
 * ZIP by `[Content_Types].xml`: the main part's content type says DOCX or XLSX;
 * the rest is text or HTML, told apart by markup near the start once decoded.
 
@@ -75,7 +81,11 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 GB_LABELS = frozenset({"gb2312", "gbk", "gb18030", "x-gbk", "cp936", "gb_2312-80", "euc-cn", "hz-gb-2312", "936"})
-WPS_MARKERS = (b"WPS Office", b"Kingsoft", b"KSOProductBuildVer", b"W\x00P\x00S\x00")
+WPS_WORDS = ("WPS Office", "Kingsoft", "KSOProductBuildVer")
+WPS_MARKERS = tuple(word.encode(codec) for word in WPS_WORDS for codec in ("ascii", "utf-16-le"))
+WPS_STREAM = "wpscustomdata"
+PROPERTY_STREAMS = ("\x05SummaryInformation", "\x05DocumentSummaryInformation")
+PROPERTY_BYTES = 64 * 1024
 HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body|meta|title|table|div|p)\b", re.I | re.S
 )
@@ -119,12 +129,7 @@ def _ole_type(data: bytes) -> str:
         if "encryptedpackage" in streams:
             return ENCRYPTED_OFFICE
         if "worddocument" in streams:
-            properties = b"".join(
-                ole.openstream(name).read(SNIFF_BYTES)
-                for name in ("\x05SummaryInformation", "\x05DocumentSummaryInformation")
-                if ole.exists(name)
-            )
-            return WPS if any(marker in properties for marker in WPS_MARKERS) else DOC
+            return WPS if WPS_STREAM in streams or _names_wps(ole) else DOC
         if "workbook" in streams or "book" in streams:
             return XLS
         if "contents" in streams or "matost" in streams:
@@ -132,6 +137,12 @@ def _ole_type(data: bytes) -> str:
         return OLE
     finally:
         ole.close()
+
+
+def _names_wps(ole: olefile.OleFileIO) -> bool:
+    """Whether the property sets name WPS Office (application name, or its KSOProductBuildVer property)."""
+    properties = b"".join(ole.openstream(name).read(PROPERTY_BYTES) for name in PROPERTY_STREAMS if ole.exists(name))
+    return any(marker in properties for marker in WPS_MARKERS)
 
 
 def _damaged_ole_type(data: bytes) -> str:

@@ -101,7 +101,8 @@ def _lines(
         counted = [line for line in own if _normal(line.text) not in titles]
         dropped = _missing_prose(counted, lines) + _lost_repeats(counted, lines)
         if dropped and not (located and _chars(own) > MAX_CONTAINER_GROWTH * _chars(lines)):
-            return own, [f"trafilatura dropped {dropped} line(s): the article was read from its container"]
+            return own, [f"trafilatura dropped {dropped} line(s) (it collapses repeated paragraphs): the article "
+                         "was read from its own element in the page instead, so no line is lost"]
     return lines or _block_lines(_without_furniture(root)), []
 
 

@@ -69,7 +69,7 @@ def convert_batch(paths: list[str | Path], limits: Limits | None = None) -> dict
                 _refuse_encrypted(data, media_type)
                 pending[key] = media_type
             else:
-                raise ReadError("unsupported_format", f"{media_type} is not an office format")
+                raise ReadError("unsupported_format", f"the content is {media_type}, not an office format")
         except ReadError as error:
             results[key] = error
     for target in ("docx", "xlsx"):
@@ -118,7 +118,8 @@ def _refuse_encrypted(data: bytes, media_type: str) -> None:
     if media_type == ENCRYPTED_OFFICE:
         raise ReadError("password_protected", "an Office 2007+ document encrypted with a password")
     if media_type == OLE:
-        raise ReadError("ole_corrupt", "an OLE2 container with no Word or Excel stream: damaged, truncated or other")
+        raise ReadError("ole_corrupt", "an OLE2 container with no Word or Excel stream: damaged, truncated, or not "
+                                       "a document")
     if media_type not in (DOC, WPS):
         return
     try:
@@ -157,12 +158,18 @@ def convert_files(sources: dict[str, tuple[bytes, str]], target: str, timeout: f
             elif timed_out and len(names) == 1:
                 results[key] = _timeout(timeout)
             else:
-                results[key] = ReadError("conversion_failed", f"LibreOffice produced no {extension} (damaged file?)")
+                results[key] = _not_converted(sources[key][1], extension)
         return results
 
 
+def _not_converted(source_extension: str, extension: str) -> ReadError:
+    what = f"this {source_extension.upper()} file to {extension.upper()}"
+    return ReadError("conversion_failed", f"LibreOffice could not convert {what}: it is damaged or in a variant "
+                                          "LibreOffice does not read")
+
+
 def _timeout(timeout: float) -> ReadError:
-    return ReadError("conversion_timeout", f"LibreOffice took over {timeout:.0f} s")
+    return ReadError("conversion_timeout", f"LibreOffice did not finish converting the file within {timeout:.0f} s")
 
 
 def _soffice(work: Path, names: list[str], target: str, timeout: float) -> bool:
