@@ -12,7 +12,18 @@ from extract.detect import DOC, WPS, detect
 from extract.errors import ReadError
 from extract.pipeline import extract_bytes
 from extract.readers.office import convert_batch
-from tests.extract.wps_file import APP_NAME, BUILD, WORD_CLSID, compound_file, word_docs, wps_file
+from tests.extract.wps_file import (
+    APP_NAME,
+    BUILD,
+    PIDSI_APPNAME,
+    PIDSI_TITLE,
+    WORD_CLSID,
+    compound_file,
+    streams_of,
+    summary_information,
+    word_docs,
+    wps_file,
+)
 from tests.generate import cell_mismatches, make_report, render_docx
 
 
@@ -51,9 +62,8 @@ def test_a_word_container_without_wps_marks_stays_doc(docs):
 
 
 def test_a_damaged_wps_file_is_a_clear_conversion_error_and_the_batch_goes_on(docs, tmp_path):
-    report, _, marked = docs
-    with olefile.OleFileIO(io.BytesIO(wps_file(marked))) as ole:
-        streams = {"/".join(path): ole.openstream(path).read() for path in ole.listdir()}
+    _, _, marked = docs
+    streams = streams_of(wps_file(marked))
     streams["WordDocument"] = b"\x00" * len(streams["WordDocument"])
     damaged, good = tmp_path / "damaged.wps", tmp_path / "good.wps"
     damaged.write_bytes(compound_file(streams, WORD_CLSID))
@@ -65,3 +75,13 @@ def test_a_damaged_wps_file_is_a_clear_conversion_error_and_the_batch_goes_on(do
     assert "WPS" in error.message and "save it as DOCX or PDF" in error.message
     assert not isinstance(results[str(good)], ReadError)
     assert len(results[str(good)].tables) >= 3
+
+
+def test_the_app_name_in_a_unicode_property_set_marks_wps_but_a_title_naming_wps_does_not(docs):
+    _, plain, _ = docs
+    streams = streams_of(plain)
+    streams["\x05SummaryInformation"] = summary_information({PIDSI_APPNAME: APP_NAME}, codepage=1200)
+    assert detect(compound_file(streams, WORD_CLSID)) == WPS
+    title = {PIDSI_TITLE: "WPS文字使用说明：年度报告排版", PIDSI_APPNAME: "Microsoft Office Word"}
+    streams["\x05SummaryInformation"] = summary_information(title, codepage=1200)
+    assert detect(compound_file(streams, WORD_CLSID)) == DOC

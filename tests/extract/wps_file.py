@@ -27,8 +27,11 @@ FREE, END, FAT_SECTOR, NO_STREAM = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD, 0xFFFFFFF
 WORD_CLSID = bytes.fromhex("0609020000000000c000000000000046")  # {00020906-0000-0000-C000-000000000046}
 BUILD = "2052-11.1.0.10132"
 APP_NAME = "WPS Office"
+PIDSI_TITLE = 0x02
 PIDSI_APPNAME = 0x12
+VT_I2 = 0x02
 VT_LPSTR = 0x1E
+FMTID_SUMMARY = bytes.fromhex("e0859ff2f94f6810ab9108002b27b3d9")  # {F29F85E0-4FF9-1068-AB91-08002B27B3D9}
 
 CUSTOM_XML = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
@@ -53,17 +56,21 @@ def word_docs(docx: bytes) -> tuple[bytes, bytes]:
 def wps_file(doc: bytes, *, stream: bool = True, app_name: bool = True) -> bytes:
     """The Word 97 binary `doc` as WPS writes it: its streams, plus a WpsCustomData stream and "WPS Office" as
     the application name, as chosen. The root CLSID stays Word's (detection does not use it)."""
-    with olefile.OleFileIO(io.BytesIO(doc)) as ole:
-        streams = {"/".join(path): ole.openstream(path).read() for path in ole.listdir(streams=True, storages=False)}
-        storages = ole.listdir(streams=False, storages=True)
-    if storages:
-        raise RuntimeError("the DOC has storages; compound_file writes top-level streams only")
+    streams = streams_of(doc)
     if app_name:
         name = "\x05SummaryInformation"
         streams[name] = with_string_property(streams[name], PIDSI_APPNAME, APP_NAME)
     if stream:
         streams["WpsCustomData"] = b"\x00" * 8
     return compound_file(streams, WORD_CLSID)
+
+
+def streams_of(doc: bytes) -> dict[str, bytes]:
+    """The streams of a compound file with no storages (what LibreOffice writes for a DOC), by name."""
+    with olefile.OleFileIO(io.BytesIO(doc)) as ole:
+        if ole.listdir(streams=False, storages=True):
+            raise RuntimeError("the file has storages; compound_file writes top-level streams only")
+        return {"/".join(path): ole.openstream(path).read() for path in ole.listdir()}
 
 
 def with_custom_property(docx: bytes) -> bytes:
@@ -91,13 +98,34 @@ def with_string_property(stream: bytes, pid: int, value: str) -> bytes:
     size, count = struct.unpack_from("<II", stream, offset)
     (codepage_offset,) = [o for p, o in _pairs(stream, offset, count) if p == 1]
     (codepage,) = struct.unpack_from("<H", stream, offset + codepage_offset + 4)
-    encoded = value.encode(f"cp{codepage}" if codepage != 65001 else "utf-8") + b"\x00"
-    body = struct.pack("<II", VT_LPSTR, len(encoded)) + encoded + b"\x00" * (-len(encoded) % 4)
+    body = _string_value(value, codepage)
     pairs = [(p, o + 8) for p, o in _pairs(stream, offset, count)] + [(pid, size + 8)]
     values = stream[offset + 8 + 8 * count : offset + size]
     section = struct.pack("<II", size + 8 + len(body), count + 1)
     section += b"".join(struct.pack("<II", p, o) for p, o in pairs) + values + body
     return stream[:offset] + section
+
+
+def summary_information(strings: dict[int, str], codepage: int) -> bytes:
+    """A fresh \\x05SummaryInformation stream: the code page and the given string properties (PIDSI_* → text)."""
+    values = [(1, struct.pack("<HHH", VT_I2, 0, codepage) + b"\x00\x00")]
+    values += [(pid, _string_value(text, codepage)) for pid, text in strings.items()]
+    offset = 8 + 8 * len(values)
+    pairs, body = [], b""
+    for pid, value in values:
+        pairs.append(struct.pack("<II", pid, offset + len(body)))
+        body += value
+    section = struct.pack("<II", offset + len(body), len(values)) + b"".join(pairs) + body
+    header = struct.pack("<HHI16sI", 0xFFFE, 0, 0x00020006, b"\x00" * 16, 1) + FMTID_SUMMARY + struct.pack("<I", 48)
+    return header + section
+
+
+def _string_value(text: str, codepage: int) -> bytes:
+    """A VT_LPSTR value in the property set's code page (UTF-16LE for CP_WINUNICODE, 1200), null-terminated,
+    padded to 4 bytes; its count is in bytes."""
+    codec = {1200: "utf-16-le", 65001: "utf-8"}.get(codepage, f"cp{codepage}")
+    encoded = (text + "\x00").encode(codec)
+    return struct.pack("<II", VT_LPSTR, len(encoded)) + encoded + b"\x00" * (-len(encoded) % 4)
 
 
 def _pairs(stream: bytes, offset: int, count: int) -> list[tuple[int, int]]:
