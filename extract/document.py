@@ -21,7 +21,7 @@ class Grid:
     method: str | None = None  # how the grid was read, when not the document's method (PDF ruled tables)
 
 
-@dataclass
+@dataclass(slots=True)
 class Line:
     """One line of text in reading order; `page` is 1-based where the format has pages."""
 

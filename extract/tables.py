@@ -28,12 +28,12 @@ gives no cells.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby
 
 from rapidfuzz import fuzz
 
@@ -117,11 +117,17 @@ def _text_line_to_items(text: str, page: int | None, row: int) -> list[Item]:
     if "\t" in text:
         return _tab_cells_to_items(text.split("\t"), page, row, from_grid=False)
     items: list[Item] = []
-    for numbers, tokens in groupby(text.split(), key=_is_value):  # a run of label tokens is one label
-        if numbers:
-            items.extend([Item("value", token, page, row) for token in tokens])
+    label: list[str] = []  # a run of label tokens is one label
+    for token in text.split():
+        if _is_value(token):
+            if label:
+                items.append(_label(" ".join(label), page, row))
+                label = []
+            items.append(Item("value", token, page, row))
         else:
-            items.append(_label(" ".join(tokens), page, row))
+            label.append(token)
+    if label:
+        items.append(_label(" ".join(label), page, row))
     return items
 
 
@@ -379,28 +385,36 @@ def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, i
     """
     entries: list[tuple[int, int, int, tuple[int, int], int]] = []  # (end, chain length, row, occurrence, back)
     by_length: list[list[tuple[int, int]]] = [[]]  # chain length -> (end, entry index) in entry order
-    least_end: list[float] = [float("inf")]  # chain length -> the smallest end among its entries
+    least_end: list[float] = [math.inf]  # chain length -> the smallest end among its entries
     for row, occurrences in enumerate(candidates):
         new = []
+        longest = len(by_length) - 1
         for occ in occurrences:
-            length, back = 1, -1
-            for count in range(len(by_length) - 1, 0, -1):  # the longest chain ending before occ, first entered
-                if least_end[count] <= occ[0]:
-                    back = next(index for end, index in by_length[count] if end <= occ[0])
-                    length = count + 1
-                    break
-            new.append((occ[1], length, row, occ, back))
+            start = occ[0]
+            count = longest  # the longest chain ending before occ; its first entry
+            while count and least_end[count] > start:
+                count -= 1
+            back = -1
+            if count:
+                back = next(index for end, index in by_length[count] if end <= start)
+            new.append((occ[1], count + 1, row, occ, back))
         for entry in new:
-            if entry[1] == len(by_length):
+            end, length = entry[0], entry[1]
+            if length == len(by_length):
                 by_length.append([])
-                least_end.append(float("inf"))
-            by_length[entry[1]].append((entry[0], len(entries)))
-            least_end[entry[1]] = min(least_end[entry[1]], entry[0])
+                least_end.append(end)
+            elif end < least_end[length]:
+                least_end[length] = end
+            by_length[length].append((end, len(entries)))
             entries.append(entry)
     chain: list[tuple[int, int] | None] = [None] * len(candidates)
     if not entries:
         return chain
-    index = max(range(len(entries)), key=lambda k: (entries[k][1], -entries[k][3][0], entries[k][2]))
+    best, index = None, -1
+    for k, (_, length, row, occ, _) in enumerate(entries):
+        key = (length, -occ[0], row)
+        if best is None or key > best:
+            best, index = key, k
     while index >= 0:
         _, _, row, occ, index = entries[index]
         chain[row] = occ
