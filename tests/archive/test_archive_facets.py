@@ -72,6 +72,17 @@ def test_a_selected_facet_value_toggles_off(client):
     assert other is None or f"year={other['value']}" in other["toggle_url"]
 
 
+def test_a_facet_values_toggle_url_is_the_absolute_url_of_the_page_with_that_value(client):
+    search = "_search=" + quote("公开")
+    facet = client.json(f"/{{db}}/reports.json?{search}&_size=0")["facet_results"]["province"]
+    assert facet["results"]
+    for item in facet["results"]:
+        page = f"http://localhost/{client.name}/reports.json?{search}&_size=0&province={quote(item['value'])}"
+        assert item["toggle_url"] == page
+        toggled = client.json(item["toggle_url"].removeprefix("http://localhost"))["facet_results"]["province"]
+        assert [(i["value"], i["selected"]) for i in toggled["results"]] == [(item["value"], True)]
+
+
 def test_a_facet_pass_over_its_time_limit_is_interrupted(archive_db):
     from datasette.database import QueryInterrupted
 
@@ -106,9 +117,10 @@ def test_other_filters_keep_their_own_index_under_the_scan(archive_db):
 
 def test_a_loaded_archive_has_one_index_holding_every_facet_column(archive_db):
     conn = sqlite3.connect(archive_db)
-    rows = conn.execute("select count(*) from reports").fetchone()[0]
-    assert table_facts(conn, "reports", list(REPORT_FACETS)) == (True, rows)
-    assert table_facts(conn, "reports", [*REPORT_FACETS, "text"])[0] is False
+    facts = table_facts(conn, "reports", list(REPORT_FACETS))
+    assert facts.covered and facts.rows == conn.execute("select count(*) from reports").fetchone()[0]
+    assert "body_id" in facts.foreign_keys and "year" not in facts.foreign_keys
+    assert table_facts(conn, "reports", [*REPORT_FACETS, "text"]).covered is False
     conn.close()
 
 
