@@ -386,10 +386,8 @@ def _without_furniture(pages: list[list[str]]) -> list[tuple[int, str]]:
     kept: list[tuple[int, str]] = []
     for page_number, lines in enumerate(pages, start=1):
         edges = set(range(min(EDGE_LINES, len(lines)))) | set(range(max(0, len(lines) - EDGE_LINES), len(lines)))
-        for index, line in enumerate(lines):
-            if index in edges and (_shape(line) in repeated or (page_number, index) in numbered):
-                continue
-            kept.append((page_number, line))
+        dropped = {i for i in edges if _shape(lines[i]) in repeated or (page_number, i) in numbered}
+        kept.extend([(page_number, line) for index, line in enumerate(lines) if index not in dropped])
     return kept
 
 
