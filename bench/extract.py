@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 import docx  # noqa: E402
 import pdfplumber  # noqa: E402
 import pypdfium2 as pdfium  # noqa: E402
+import pypdfium2.raw as pdfium_raw  # noqa: E402
 
 from extract.batch import extract_paths  # noqa: E402
 from extract.pipeline import extract_bytes, extract_document  # noqa: E402
@@ -102,12 +103,14 @@ def interleaved(rounds: int, works: dict[str, Callable[[], object]]) -> dict[str
 
 
 def pdfium_floor(pdfs: list[bytes]) -> None:
-    """What every pdfium text path pays before asking for any text: the pages and their text pages."""
+    """What every pdfium text path pays before asking for any text: the pages and their text pages, loaded
+    through the raw API as our reader loads them (pypdfium2's page objects cost ~5 % more)."""
     for data in pdfs:
         pdf = pdfium.PdfDocument(data)
-        for page in pdf:
-            page.get_textpage().close()
-            page.close()
+        for index in range(len(pdf)):
+            page = pdfium_raw.FPDF_LoadPage(pdf, index)
+            pdfium_raw.FPDFText_ClosePage(pdfium_raw.FPDFText_LoadPage(page))
+            pdfium_raw.FPDF_ClosePage(page)
         pdf.close()
 
 
@@ -257,6 +260,8 @@ def main() -> None:
     print(f"ratio, our PDF reader alone / bare get_text_bounded:     {timed['reader'] / bare:.2f}")
     print(f"ratio, parse alone (extract_document) / bare:            {timed['parse'] / bare:.2f}")
     print(f"ratio, pages and text pages loaded, no text / bare:      {timed['floor'] / bare:.2f}  (the floor)")
+    print(f"above the floor: ours {1000 * (ours - timed['floor']):.1f} ms, the 1.3 target leaves "
+          f"{1000 * (1.3 * bare - timed['floor']):.1f} ms ({args.reports} reports)")
 
     long_path = long_pdf(reports[0], args.long_pages, workdir)
     long_pages = len(pdfium.PdfDocument(long_path.read_bytes()))
