@@ -134,9 +134,22 @@ def publish(db_path: Path | str, out_dir: Path | str | None = None) -> Path:
     return out
 
 
+def plain_error_pages() -> None:
+    """Datasette's default error handler prints every error it answers (a 404, a query stopped by the time limit)
+    as a rich traceback with every local variable when rich is installed, which it is (our progress bars): measured
+    on a 300-report archive, 0.4 s of CPU per 404 and 1.7 s per stopped query against 0.01 s without, a cheap way
+    for anyone to load the server. Without rich, Datasette answers the same error pages and still prints a plain
+    traceback for real 500s. (Imported here, after datasette.app: imported first, this module would be
+    registered half-initialised by datasette.plugins, without its hook.)"""
+    from datasette import handle_exception
+
+    handle_exception.rich = None
+
+
 def make_datasette(db_path: Path | str, files_dir: Path | str | None = None, immutable: bool = True) -> Datasette:
     """The public instance: immutable database under its file name, the project's metadata, plugins, templates."""
     db_path = Path(db_path)
+    plain_error_pages()
     metadata = build_metadata(db_path.stem)
     if files_dir:
         metadata["plugins"] = {"govreports-archive": {"files_dir": str(files_dir)}}

@@ -1,21 +1,24 @@
 """Load benchmark: the published archive under 50 concurrent clients for 30 s (wrk on loopback).
 
 Builds a synthetic archive (archive/synthetic.py: every cell, checks, sections, full text; --reports of
-them), finishes it as `publish` does, serves it with `govreports serve` in its own process, and prints, in
-one run:
+them), finishes it as `publish` does, and for each worker count (`--workers`, default 1 and one per core)
+serves it with `govreports serve --workers N` in its own processes and prints, in one run:
 
 * search pages alone, report pages alone, and the mix: requests/s, errors, p50/p95/p99 (ms);
-* the mix again while an endless SQL query (`WITH RECURSIVE …`) is sent over and over: how long each takes
-  to be stopped by sql_time_limit_ms, and the mix's p95 next to the undisturbed one (ratio);
+* the mix again while an endless SQL query (`WITH RECURSIVE …`) is sent over and over (to the SQL worker,
+  through the public workers): how long each takes to be stopped by arbitrary SQL's time limit, and the
+  mix's p95 next to the undisturbed one (ratio);
+* the machine: cores and load average before and after (the machine is shared; read the figures with it);
 * a last JSON line with the figures, for bench/run_all.py.
 
-    .venv/bin/python bench/load.py [--reports 2000] [--seconds 30] [--connections 50]
+    .venv/bin/python bench/load.py [--reports 2000] [--seconds 30] [--connections 50] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -34,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from archive.load import load  # noqa: E402
 from archive.metadata import ARBITRARY_SQL_TIME_LIMIT_MS  # noqa: E402
 from archive.publication import finish  # noqa: E402
+from archive.serving import default_workers  # noqa: E402
 from archive.synthetic import make_record  # noqa: E402
 from bench.loadgen import run_wrk  # noqa: E402
 
@@ -58,9 +62,10 @@ def build_archive(db: Path, reports: int) -> float:
     return time.perf_counter() - started
 
 
-def serve(db: Path, port: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", str(db), "--port", str(port)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+def serve(db: Path, port: int, workers: int) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "govreports", "serve", str(db), "--port", str(port),
+                                "--workers", str(workers)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -109,57 +114,81 @@ def line(name: str, figures: dict) -> str:
             f"{figures['p50_ms']:>7.0f} ms  p95 {figures['p95_ms']:>7.0f} ms  p99 {figures['p99_ms']:>7.0f} ms")
 
 
+def machine() -> str:
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return f"{default_workers()} cores, load average {load}"
+
+
+def measure(db: Path, workers: int, connections: int, seconds: int) -> dict:
+    """One server with `workers` public workers: the three loads, then the mix with endless SQL."""
+    port = free_port()
+    server = serve(db, port, workers)
+    base = f"http://127.0.0.1:{port}"
+    print(f"{workers} public worker(s) + the SQL worker; {connections} connections, {seconds} s each "
+          f"(wrk, loopback); {machine()}:")
+    try:
+        searches, reports = paths(db, random.Random(1))
+        run_wrk(base, searches + reports, connections=4, seconds=3)  # warm the page cache and every worker
+        results = {}
+        for name, chosen in (("search pages", searches), ("report pages", reports), ("mix", searches + reports)):
+            results[name] = run_wrk(base, chosen, connections=connections, seconds=seconds)
+            print(line(name, results[name]))
+        stop, outcomes = threading.Event(), []
+        sender = threading.Thread(target=endless_queries, args=(base, db.stem, stop, outcomes))
+        sender.start()
+        results["mix + endless SQL"] = run_wrk(base, searches + reports, connections=connections, seconds=seconds)
+        stop.set()
+        sender.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(line("mix + endless SQL", results["mix + endless SQL"]))
+    stopped = [seconds for status, seconds in outcomes if status == 400]
+    limit = ARBITRARY_SQL_TIME_LIMIT_MS / 1000  # arbitrary SQL's own limit (tables and canned queries: 3 s)
+    refused = sum(1 for status, _ in outcomes if status == 429)
+    other = sorted({status for status, _ in outcomes if status not in (400, 429)})
+    ratio = results["mix + endless SQL"]["p95_ms"] / results["mix"]["p95_ms"]
+    print(f"  endless SQL: {refused} refused (429, Retry-After honoured); {len(stopped)} of "
+          f"{len(outcomes) - refused} run stopped (HTTP 400) after {min(stopped, default=0):.2f}–"
+          f"{max(stopped, default=0):.2f} s (limit {limit:g} s){f'; other answers {other}' if other else ''}")
+    print(f"  ratio, mix p95 with endless SQL / without: {ratio:.2f}; {machine()}")
+    return {
+        **{f"{name.replace(' ', '_').replace('+', 'with')}_{key}": round(r[key]) if key.endswith("ms") else r[key]
+           for name, r in results.items() for key in ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors")},
+        "endless_sql_stopped": f"{len(stopped)}/{len(outcomes) - refused}", "endless_sql_refused": refused,
+        "endless_sql_max_s": round(max(stopped, default=0), 2), "endless_sql_limit_s": limit,
+        "p95_ratio_with_endless_sql": round(ratio, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=2000)
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--workers", default=f"1,{default_workers()}",
+                        help="comma-separated public worker counts to compare (default: 1 and one per core)")
     args = parser.parse_args()
+    counts = list(dict.fromkeys(int(n) for n in args.workers.split(",")))
     with tempfile.TemporaryDirectory(prefix="govreports-load-") as work:
         db = Path(work) / "archive.db"
         built = build_archive(db, args.reports)
         print(f"archive: {args.reports} reports built and finished in {built:.1f} s, "
               f"{db.stat().st_size / 1e6:.1f} MB")
-        port = free_port()
-        server = serve(db, port)
-        base = f"http://127.0.0.1:{port}"
-        try:
-            searches, reports = paths(db, random.Random(1))
-            run_wrk(base, searches + reports, connections=4, seconds=3)  # warm the page cache
-            print(f"{args.connections} connections, {args.seconds} s each (wrk, loopback):")
-            results = {}
-            for name, chosen in (("search pages", searches), ("report pages", reports),
-                                 ("mix", searches + reports)):
-                results[name] = run_wrk(base, chosen, connections=args.connections, seconds=args.seconds)
-                print(line(name, results[name]))
-            stop, outcomes = threading.Event(), []
-            sender = threading.Thread(target=endless_queries, args=(base, db.stem, stop, outcomes))
-            sender.start()
-            disturbed = run_wrk(base, searches + reports, connections=args.connections, seconds=args.seconds)
-            stop.set()
-            sender.join()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-        print(line("mix + endless SQL", disturbed))
-        stopped = [seconds for status, seconds in outcomes if status == 400]
-        limit = ARBITRARY_SQL_TIME_LIMIT_MS / 1000  # arbitrary SQL's own limit (tables and canned queries: 3 s)
-        refused = sum(1 for status, _ in outcomes if status == 429)
-        print(f"endless SQL: {refused} refused (429, Retry-After honoured); "
-              f"{len(stopped)} of {len(outcomes) - refused} run stopped (HTTP 400) after "
-              f"{min(stopped, default=0):.1f}–{max(stopped, default=0):.1f} s (limit {limit:g} s)")
-        ratio = disturbed["p95_ms"] / results["mix"]["p95_ms"]
-        print(f"ratio, mix p95 with endless SQL / without: {ratio:.2f}")
-        print(json.dumps({
-            "reports": args.reports, "connections": args.connections, "seconds": args.seconds,
-            **{f"{name.replace(' ', '_')}_p95_ms": round(r["p95_ms"]) for name, r in results.items()},
-            **{f"{name.replace(' ', '_')}_req_s": r["requests_per_s"] for name, r in results.items()},
-            "errors": sum(r["errors"] for r in (*results.values(), disturbed)),
-            "endless_sql_stopped": f"{len(stopped)}/{len(outcomes) - refused}", "endless_sql_refused": refused,
-            "endless_sql_max_s": round(max(stopped, default=0), 1),
-            "p95_ratio_with_endless_sql": round(ratio, 2),
-        }, ensure_ascii=False))
-
+        figures = {workers: measure(db, workers, args.connections, args.seconds) for workers in counts}
+    if len(counts) > 1:
+        first, last = figures[counts[0]], figures[counts[-1]]
+        print(f"{counts[-1]} workers / {counts[0]}: " + ", ".join(
+            f"{name} {last[f'{name}_requests_per_s'] / first[f'{name}_requests_per_s']:.2f}x req/s, p95 "
+            f"{last[f'{name}_p95_ms'] / first[f'{name}_p95_ms']:.2f}x"
+            for name in ("search_pages", "report_pages", "mix")))
+    headline = ("search_pages_requests_per_s", "report_pages_requests_per_s", "mix_requests_per_s", "mix_p95_ms",
+                "mix_with_endless_SQL_p95_ms", "p95_ratio_with_endless_sql", "endless_sql_max_s")
+    print(json.dumps({
+        "reports": args.reports, "connections": args.connections, "seconds": args.seconds, "cores": default_workers(),
+        "errors": sum(f[key] for f in figures.values() for key in f if key.endswith("_errors")),
+        **{f"{key}_{workers}w": f[key] for workers, f in figures.items() for key in headline},
+    }, ensure_ascii=False))
 
 if __name__ == "__main__":
     main()

@@ -6,11 +6,10 @@ import json
 from pathlib import Path
 
 import click
-import uvicorn
 
 from archive.load import load as load_records
-from archive.publication import make_datasette
 from archive.publication import publish as publish_archive
+from archive.serving import ArchiveServer, ServeError, default_workers
 
 
 @click.command()
@@ -63,7 +62,15 @@ def publish(db_path: Path, out_dir: Path | None) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Raw store to serve archived copies from (default: the one recorded at load time).",
 )
-def serve(db_path: Path, host: str, port: int, files_dir: Path | None) -> None:
+@click.option("--workers", type=int, default=None,
+              help=f"Public worker processes (default: one per core, here {default_workers()}); arbitrary SQL "
+                   "runs in one more, low-priority process.")
+def serve(db_path: Path, host: str, port: int, files_dir: Path | None, workers: int | None) -> None:
     """Run Datasette on DB_PATH (read-only, immutable) under /<file name>/ with the project's metadata and plugins."""
-    datasette = make_datasette(db_path, files_dir=files_dir)
-    uvicorn.run(datasette.app(), host=host, port=port, log_level="info")
+    try:
+        server = ArchiveServer(db_path, host=host, port=port, files_dir=files_dir, workers=workers)
+    except ServeError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Serving {server.url}/{db_path.stem} with {server.workers} worker process(es), arbitrary SQL in "
+               "its own low-priority process (Ctrl-C to stop)", err=True)
+    server.run()

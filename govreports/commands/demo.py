@@ -35,12 +35,13 @@ def build_portal(out: Path, output: Output) -> dict:
 
 
 def serve_archive(layout: Layout, port: int, output: Output) -> None:
-    import uvicorn
+    from archive.serving import ArchiveServer, ServeError
 
-    from archive.publication import make_datasette
-
-    datasette = make_datasette(layout.db, files_dir=layout.raw)
-    uvicorn.run(datasette.app(), host="127.0.0.1", port=port, log_level="warning")
+    try:
+        server = ArchiveServer(layout.db, port=port, files_dir=layout.raw, log_level="warning")
+    except ServeError as error:
+        raise click.ClickException(str(error)) from error
+    server.run()
 
 
 def where_to_look(layout: Layout, port: int, serving: bool) -> str:
