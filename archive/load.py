@@ -250,9 +250,12 @@ def _upsert_document(conn, root: Path, sha: str, media_type, size, path, url) ->
 # --- records ----------------------------------------------------------------------------------------------
 
 
-def read_lines(paths: Iterable[Path], known: set[str] | None = None) -> Iterator[tuple[str, int, bytes | None, str]]:
+def read_lines(
+    paths: Iterable[Path], known: set[str] | None = None, hashed: bool = True
+) -> Iterator[tuple[str, int, bytes | None, str | None]]:
     """(file, line number, line, hash of the line) for every non-empty line; the line is None when its content
-    hash is in `known` (already loaded, no crawl context to merge): such a line is not even parsed.
+    hash is in `known` (already loaded, no crawl context to merge): such a line is not even parsed. With
+    `hashed` False the hash is left to whoever parses the line (the workers: see known_line).
 
     The hash of the line as written is the record's content hash: the extractor writes records
     deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record."""
@@ -260,13 +263,15 @@ def read_lines(paths: Iterable[Path], known: set[str] | None = None) -> Iterator
         with open(path, "rb") as handle:  # bytes: hashed and parsed as read, never decoded and re-encoded
             for number, raw_line in enumerate(handle, 1):
                 line = raw_line.strip()
-                if not line:
-                    continue
-                line_hash = hashlib.sha256(line).hexdigest()
-                if known is not None and canonical_hash({"record": line_hash, "raw": {}}) in known:
-                    yield str(path), number, None, line_hash
-                else:
-                    yield str(path), number, line, line_hash
+                if line:
+                    yield known_line(str(path), number, line, known) if hashed else (str(path), number, line, None)
+
+
+def known_line(file: str, number: int, line: bytes, known: set[str] | None) -> tuple[str, int, bytes | None, str]:
+    line_hash = hashlib.sha256(line).hexdigest()
+    if known is not None and canonical_hash({"record": line_hash, "raw": {}}) in known:
+        return file, number, None, line_hash
+    return file, number, line, line_hash
 
 
 def parse_line(file: str, number: int, line: bytes | None, line_hash: str) -> tuple:
@@ -408,6 +413,9 @@ CROSS_YEAR_CELLS = {
     ("art20", "regulations"),
     ("art20", "normative_docs"),
 }
+# the touched groups drive the join and each finds its reports through (body_id, year); without statistics the
+# planner otherwise picks idx_reports_is_latest_year and reads every latest report of the year for each group
+BY_GROUP = "INDEXED BY idx_reports_body_id_year"
 # json.dumps(..., ensure_ascii=False) builds a new encoder on every call; the same output from one instance
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -423,6 +431,7 @@ class Preparer:
     def __init__(self, raw: RawStore | None = None, loaded: dict[int, str] | None = None):
         self.raw = raw
         self.loaded = loaded or {}
+        self.known: set[str] | None = None  # content hashes of the archive's records (read_lines)
         labels = label_rows()
         self.labels = {(lab.template, lab.table_name, lab.row_label, lab.col_label): lab for lab in labels}
         self.wide_columns = {
@@ -731,14 +740,14 @@ class Loader:
         self.conn.executemany(INSERT_REPORT, sorted(pending.reports))
         index_entries(self.conn, pending.search)
         self.conn.executemany(INSERT_SECTION, sorted(pending.sections))
-        self.conn.executemany(INSERT_CELL, sorted(pending.cells, key=lambda c: (c[0], c[1])))
-        self.conn.executemany(INSERT_CHECK, sorted(pending.checks, key=lambda c: c[0]))
+        self.conn.executemany(INSERT_CELL, sorted(pending.cells))  # (report_id, label_id) first: unique
+        self.conn.executemany(INSERT_CHECK, sorted(pending.checks))  # id first: unique
         for name, rows in pending.wide.items():
             columns = self.preparer.wide_columns[name]
             self.conn.executemany(
                 f'INSERT OR REPLACE INTO "{name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) '
                 f"VALUES ({', '.join('?' * len(columns))})",
-                sorted(rows, key=lambda r: r[0]),
+                sorted(rows),  # report_id first: unique
             )
         self.conn.executemany(INSERT_DOCUMENT, pending.documents)
         self.conn.executemany(INSERT_REPORT_DOCUMENT, pending.report_documents)
@@ -869,13 +878,15 @@ class Loader:
         conn.executemany("INSERT INTO touched_groups VALUES (?, ?)", groups)
         current = conn.execute(
             "SELECT r.id, r.body_id, r.year, r.scope, r.template, r.cross_year_failed FROM touched_groups g "
-            "JOIN reports r ON r.body_id = g.body_id AND r.year = g.year WHERE r.is_latest = 1 ORDER BY r.id"
+            f"CROSS JOIN reports r {BY_GROUP} ON r.body_id = g.body_id AND r.year = g.year "
+            "WHERE r.is_latest = 1 ORDER BY r.id"
         ).fetchall()
         previous = {
             (body_id, year + 1, scope): (report_id, template)
             for report_id, body_id, year, scope, template in conn.execute(
                 "SELECT r.id, r.body_id, r.year, r.scope, r.template FROM touched_groups g "
-                "JOIN reports r ON r.body_id = g.body_id AND r.year = g.year - 1 WHERE r.is_latest = 1"
+                f"CROSS JOIN reports r {BY_GROUP} ON r.body_id = g.body_id AND r.year = g.year - 1 "
+                "WHERE r.is_latest = 1"
             )
         }
         conn.executemany(
@@ -943,9 +954,10 @@ class Loader:
                             "现行有效件数(本年) ≈ 现行有效件数(上年) + 本年制发 - 本年废止（文件清理会打破，仅提示）",
                         )
                     )
+        prefix = f"check\x1f{report_id}\x1fcross-year\x1f"
         return [
             (
-                stable_id("check", report_id, "cross-year", index),
+                _hash_id(prefix, index),
                 report_id,
                 rule,
                 table,
@@ -984,7 +996,8 @@ def _start_worker(preparer: Preparer, parent: int) -> None:
 
 def _prepare_chunk(chunk: list[tuple]) -> list[tuple]:
     out = []
-    for file, number, line, line_hash in chunk:
+    for file, number, line, _ in chunk:
+        file, number, line, line_hash = known_line(file, number, line, _PREPARER.known)
         item = parse_line(file, number, line, line_hash)
         if item[2] is not None and item[3] is None:
             item = (file, number, _PREPARER.prepare(item[2], line_hash, line), None, line_hash)
@@ -993,19 +1006,22 @@ def _prepare_chunk(chunk: list[tuple]) -> list[tuple]:
 
 
 def prepared_records(
-    paths: Iterable[Path], known: set[str] | None, preparer: Preparer, workers: int, chunk: int = 16
+    paths: Iterable[Path], known: set[str] | None, preparer: Preparer, workers: int, ahead: int, chunk: int = 16
 ) -> Iterator[tuple]:
-    """read_records, with every record parsed and Prepared in `workers` processes, in input order; at most a
-    few chunks per worker are in flight, so memory stays flat however large the input."""
+    """read_records, with every record parsed and Prepared in `workers` processes, in input order. About `ahead`
+    records are in flight (a batch: the workers prepare the next batch while this process writes one), so memory
+    stays flat however large the input."""
+    preparer.known = known
     context = multiprocessing.get_context("fork")
     in_flight: deque = deque()
+    window = max(2 * workers, ahead // chunk)
     with context.Pool(workers, initializer=_start_worker, initargs=(preparer, os.getpid())) as pool:
-        lines = read_lines(paths, known)
+        lines = read_lines(paths, hashed=False)  # hashed (and checked against known) by the workers
         while True:
             block = list(islice(lines, chunk))
             if block:
                 in_flight.append(pool.apply_async(_prepare_chunk, (block,)))
-            if in_flight and (not block or len(in_flight) >= 3 * workers):
+            if in_flight and (not block or len(in_flight) >= window):
                 yield from in_flight.popleft().get()
             if not block and not in_flight:
                 return
@@ -1066,7 +1082,7 @@ def _load_records(
                 db.conn.execute(f'DROP INDEX IF EXISTS "{name}"')
     if workers > 0:
         loader.preparer.loaded = dict(db.conn.execute("SELECT id, content_hash FROM reports"))
-        items = prepared_records(paths, known, loader.preparer, workers)
+        items = prepared_records(paths, known, loader.preparer, workers, ahead=batch_size)
     else:
         items = read_records(paths, known)
     try:
