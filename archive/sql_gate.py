@@ -12,12 +12,15 @@ COOL_DOWN_AFTER_S = 0.25
 
 
 def is_arbitrary_sql(scope: dict) -> bool:
-    """A request for the database page (`/<db>`, `/<db>.json`, ...) with `?sql=`: SQL the user wrote.
+    """SQL the user wrote: `?sql=` on the database page (`/<db>`, `/<db>.json`, ...), or `?_where=` on a table
+    page (`/<db>/<table>`), which Datasette adds to the table's query as written (an endless subquery included).
 
-    Canned queries (`/<db>/<query>`) and table pages have two or more path segments and are not gated."""
-    if scope.get("type") != "http" or scope["path"].count("/") != 1 or scope["path"].startswith("/-"):
+    Canned queries and table pages without `_where` are not gated; neither is `sql=` on a table page (ignored)."""
+    if scope.get("type") != "http" or scope["path"].startswith("/-"):
         return False
-    return any(name == "sql" and value for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    segments = scope["path"].count("/")
+    names = {name for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")) if value}
+    return (segments == 1 and "sql" in names) or (segments >= 2 and "_where" in names)
 
 
 def with_time_limit(query_string: bytes, limit_ms: int) -> bytes:

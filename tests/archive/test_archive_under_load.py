@@ -67,6 +67,9 @@ def test_only_the_database_page_with_sql_is_gated():
     assert not is_arbitrary_sql(scope("/archive/search", b"q=%E5%A4%8D%E8%AE%AE"))
     assert not is_arbitrary_sql(scope("/archive/reports", b"_search=x&sql=select+1"))
     assert not is_arbitrary_sql(scope("/-/versions.json", b"sql=select+1"))
+    assert is_arbitrary_sql(scope("/archive/reports", b"_where=id+in+(select+1)"))
+    assert is_arbitrary_sql(scope("/archive/reports.json", b"year=2023&_where=1"))
+    assert not is_arbitrary_sql(scope("/archive/reports", b"_where="))
 
 
 def test_arbitrary_sql_never_gets_more_time_than_its_limit():
@@ -309,6 +312,17 @@ def test_arbitrary_sql_answers_as_before_through_the_sql_worker(served, archive_
     assert page.status_code == 200 and "<table" in page.text and "年度报告" in page.text
     csv = arbitrary_sql(f"{base}/{db}.csv", sql="select id from reports order by id")
     assert csv.status_code == 200 and csv.text.splitlines()[0] == "id" and len(csv.text.splitlines()) > 2
+
+
+def test_an_endless_where_clause_on_a_table_page_is_arbitrary_sql_too(served, archive_db):
+    where = f"id in ({ENDLESS_SQL})"
+    stopped, seconds = timed_get(f"{served.base}/{archive_db.stem}/reports.json", _where=where)
+    assert stopped.status_code == 400 and stopped.json()["title"] == "SQL Interrupted"
+    assert seconds < SETTINGS["sql_time_limit_ms"] / 1000, "stopped by arbitrary SQL's own, lower limit"
+    refused, _ = timed_get(f"{served.base}/{archive_db.stem}/reports.json", _where=where)
+    assert refused.status_code == 429, "the gate's cool-down after a slow query covers _where too"
+    rows = arbitrary_sql(f"{served.base}/{archive_db.stem}/reports.json", _where="year > 0", _col="title")
+    assert rows.status_code == 200 and rows.json()["rows"]
 
 
 def test_a_dead_sql_worker_is_replaced_and_a_query_sent_meanwhile_waits_for_it(served, archive_db):
