@@ -109,8 +109,8 @@ BODIES = TableSpec(
 )
 
 # The reports table's facets (Datasette metadata, archive/metadata.py). One index holds them all, so the facets of a
-# search are counted from this narrow index instead of the report rows, which carry ~2 KB of text each in their
-# b-tree leaf (archive/facets.py).
+# search are counted from this narrow index instead of the report rows, which carry their text (or its first few KB)
+# in their b-tree leaf: about one row per page (archive/facets.py).
 REPORT_FACETS = ("year", "province", "city", "level", "body_type", "template", "checks_failed", "format")
 
 REPORTS = TableSpec(
