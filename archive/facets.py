@@ -14,9 +14,10 @@ change: it is kept in a small LRU cache. Results have the shape and `type` ("col
 so pages, JSON and toggles are unchanged; `?_facet=` from a URL still uses Datasette's own facet.
 
 Under a search that matches a large share of the table, even one pass is slow if it looks the matches up by rowid:
-a report row keeps up to ~4 KB of its text in its b-tree leaf (10,000 reports fill 5,674 leaf pages), so every
-match costs a leaf page. The table has one index holding every facet column (archive/schema.py, REPORT_FACETS),
-and when the search matches more than 1/SCAN_BELOW_SHARE of the rows the pass writes Datasette's search clause as
+a report row keeps its text, or up to ~4 KB of it, in its b-tree leaf (10,000 reports fill 5,674 leaf pages of
+4 KB, or 8,463 of the loader's 16 KB), so every match costs a leaf page. The table has one index holding every
+facet column (archive/schema.py, REPORT_FACETS), and when the search matches more than 1/SCAN_BELOW_SHARE of the
+rows the pass writes Datasette's search clause as
 `+rowid in (select rowid from <fts> ...)`: the same condition, which the planner can no longer use as a rowid
 lookup, so it scans that covering index (142 leaf pages at 10,000 reports) and tests each rowid against the list
 of matches (EXPLAIN QUERY PLAN: `SCAN reports USING COVERING INDEX ...` + `LIST SUBQUERY`). Other filters keep
