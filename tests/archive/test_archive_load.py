@@ -354,3 +354,10 @@ def _bigram_tokens(text: str) -> list[str]:
 @given(st.text(alphabet="行政复议费公開a1_ Ｂ２\n\t，。（）é\u0301𠀀豈ｶ", max_size=40))
 def test_the_loader_indexes_each_text_as_its_bigram_tokens_in_order(text):
     assert index_text(text).split() == _bigram_tokens(text)
+
+
+def test_a_new_archive_has_16k_pages_and_ends_in_rollback_journal_mode(tmp_path, records_file):
+    db = tmp_path / "archive.db"
+    load([records_file], db)
+    assert query(db, "PRAGMA page_size") == [(16384,)]
+    assert query(db, "PRAGMA journal_mode") == [("delete",)]  # Datasette opens it immutable
