@@ -174,6 +174,13 @@ class Served:
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
             )
         self.seen: set[int] = set()
+        try:
+            self.wait_until_serving(args)
+        except BaseException:
+            self.stop()  # a server that never came up is not left running either
+            raise
+
+    def wait_until_serving(self, args: tuple[str, ...]) -> None:
         self.base = self.wait_for_url()
         public, sql = [], []
 
@@ -228,9 +235,11 @@ class Served:
                     os.kill(pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(timeout=10)
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # its session's process group: anything not seen above
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
 
 
 @pytest.fixture
