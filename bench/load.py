@@ -111,7 +111,38 @@ def free_port() -> int:
 
 def line(name: str, figures: dict) -> str:
     return (f"  {name:<28} {figures['requests_per_s']:>8.1f} req/s  errors {figures['errors']:>3}  p50 "
-            f"{figures['p50_ms']:>7.0f} ms  p95 {figures['p95_ms']:>7.0f} ms  p99 {figures['p99_ms']:>7.0f} ms")
+            f"{figures['p50_ms']:>7.0f} ms  p95 {figures['p95_ms']:>7.0f} ms  p99 {figures['p99_ms']:>7.0f} ms  "
+            f"server used {figures['server_cores']:.2f} cores")
+
+
+def cpu_seconds(root: int) -> float:
+    """CPU seconds (user + system) of a process and all its descendants, from /proc (Linux)."""
+    parents = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat:
+            fields = stat[stat.rindex(")") + 2:].split()
+            parents[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"))
+    tree, total, frontier = {root}, 0.0, [root]
+    while frontier:
+        pid = frontier.pop()
+        total += parents.get(pid, (0, 0.0))[1]
+        children = [child for child, (parent, _) in parents.items() if parent == pid and child not in tree]
+        tree.update(children)
+        frontier += children
+    return total
+
+
+def loaded(server: subprocess.Popen, base: str, paths: list[str], connections: int, seconds: int) -> dict:
+    """One wrk run, with the CPU the server's processes got during it (in cores: CPU seconds / wall seconds);
+    on a shared machine this says how much of the cores the workers could have."""
+    before = cpu_seconds(server.pid)
+    figures = run_wrk(base, paths, connections=connections, seconds=seconds)
+    figures["server_cores"] = round((cpu_seconds(server.pid) - before) / figures["duration_s"], 2)
+    return figures
 
 
 def machine() -> str:
@@ -131,12 +162,12 @@ def measure(db: Path, workers: int, connections: int, seconds: int) -> dict:
         run_wrk(base, searches + reports, connections=4, seconds=3)  # warm the page cache and every worker
         results = {}
         for name, chosen in (("search pages", searches), ("report pages", reports), ("mix", searches + reports)):
-            results[name] = run_wrk(base, chosen, connections=connections, seconds=seconds)
+            results[name] = loaded(server, base, chosen, connections, seconds)
             print(line(name, results[name]))
         stop, outcomes = threading.Event(), []
         sender = threading.Thread(target=endless_queries, args=(base, db.stem, stop, outcomes))
         sender.start()
-        results["mix + endless SQL"] = run_wrk(base, searches + reports, connections=connections, seconds=seconds)
+        results["mix + endless SQL"] = loaded(server, base, searches + reports, connections, seconds)
         stop.set()
         sender.join()
     finally:
@@ -154,7 +185,8 @@ def measure(db: Path, workers: int, connections: int, seconds: int) -> dict:
     print(f"  ratio, mix p95 with endless SQL / without: {ratio:.2f}; {machine()}")
     return {
         **{f"{name.replace(' ', '_').replace('+', 'with')}_{key}": round(r[key]) if key.endswith("ms") else r[key]
-           for name, r in results.items() for key in ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors")},
+           for name, r in results.items()
+           for key in ("requests_per_s", "p50_ms", "p95_ms", "p99_ms", "errors", "server_cores")},
         "endless_sql_stopped": f"{len(stopped)}/{len(outcomes) - refused}", "endless_sql_refused": refused,
         "endless_sql_max_s": round(max(stopped, default=0), 2), "endless_sql_limit_s": limit,
         "p95_ratio_with_endless_sql": round(ratio, 2),
@@ -183,6 +215,7 @@ def main() -> None:
             f"{last[f'{name}_p95_ms'] / first[f'{name}_p95_ms']:.2f}x"
             for name in ("search_pages", "report_pages", "mix")))
     headline = ("search_pages_requests_per_s", "report_pages_requests_per_s", "mix_requests_per_s", "mix_p95_ms",
+                "mix_server_cores",
                 "mix_with_endless_SQL_p95_ms", "p95_ratio_with_endless_sql", "endless_sql_max_s")
     print(json.dumps({
         "reports": args.reports, "connections": args.connections, "seconds": args.seconds, "cores": default_workers(),
