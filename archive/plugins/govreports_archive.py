@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.utils.asgi import Response
+from datasette.views.base import DatasetteError
 from markupsafe import Markup
 
 from archive.facets import SinglePassColumnFacet
@@ -36,6 +37,8 @@ REPORT_PAGE_COLUMNS = (
 )
 RANKED_SEARCH = "search"  # the canned query in archive/queries.py
 MMAP_SIZE = 0x7FFF0000  # SQLite's default upper bound (SQLITE_MAX_MMAP_SIZE); a larger file is partly mapped
+# Datasette 0.65 raises these for a bad query string with its default status, 500: they are the client's
+CLIENT_ERRORS = ("Cannot sort table by", "Cannot use _sort and _sort_desc", "Invalid _through")
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -197,6 +200,16 @@ async def archived_copy(datasette, request):
 @hookimpl
 def register_routes():
     return [(r"^/-/archived/(?P<sha256>[0-9a-f]{64})$", archived_copy)]
+
+
+@hookimpl
+def handle_exception(exception):
+    """A bad `?_sort=` or `?_through=` answers 400, not 500: the request is wrong, not the server, and a
+    public instance's error rate should count only its own faults. Datasette's handler renders the page."""
+    if isinstance(exception, DatasetteError) and exception.status == 500 and str(exception.message).startswith(
+        CLIENT_ERRORS
+    ):
+        exception.status = 400
 
 
 def with_security_headers(app):

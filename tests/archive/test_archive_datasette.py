@@ -71,6 +71,16 @@ def test_the_instance_is_read_only_with_limits_and_no_facet_suggestions(client):
     assert page.headers["x-content-type-options"] == "nosniff"
 
 
+def test_a_bad_sort_or_through_parameter_is_a_client_error_not_a_server_error(client):
+    for query in ("_sort=no_such_column", "_sort_desc=no_such_column", "_sort=year&_sort_desc=year",
+                  '_through={"table":"x","column":"y","value":"z"}'):
+        page = client.get("/{db}/reports?" + query)
+        assert page.status_code == 400, query
+        assert "Cannot" in page.text or "Invalid" in page.text
+        assert client.get("/{db}/reports.json?" + query).status_code == 400, query
+    assert client.get("/{db}/reports.json?_sort=year").status_code == 200
+
+
 def test_the_reports_page_leads_to_the_ranked_search(client):
     html = client.get("/{db}/reports").text
     assert 'href="/archive/search"' in html
