@@ -4,7 +4,10 @@ command, wall time, exit status, headline figures) with the machine it ran on, t
 A benchmark is a bench/*.py script with a `__main__` block (helpers such as loadgen.py have none). Each runs
 with its own defaults, or with --quick with the smaller arguments below (a smoke run, not figures to quote).
 The headline is the benchmark's last line when it is a JSON object (the convention of bench/*.py), else its
-last line.
+last line. Each row says when its benchmark started and the load average then (the machine may be shared).
+
+The results are also kept as JSON beside the markdown (RESULTS.json): `--only NAME` re-runs those benchmarks
+and keeps the others' last results, so one benchmark can be refreshed after a change without re-running all.
 
     .venv/bin/python bench/run_all.py [--quick] [--only load --only crawl]
 """
@@ -91,6 +94,8 @@ def run(script: Path, quick: bool, timeout: float) -> dict:
     (portals, redis-server, Datasette) are stopped with it instead of being left behind."""
     command = [sys.executable, str(script.relative_to(ROOT)), *(QUICK_ARGS.get(script.stem, []) if quick else [])]
     started = time.monotonic()
+    started_at = datetime.now(UTC).isoformat(timespec="minutes")
+    load = " ".join(f"{value:.1f}" for value in os.getloadavg())
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
                                start_new_session=True)
     try:
@@ -101,7 +106,8 @@ def run(script: Path, quick: bool, timeout: float) -> dict:
         stdout, _ = process.communicate()
         status, output = "timeout", stdout
     return {"name": script.stem, "command": " ".join([".venv/bin/python", *command[1:]]),
-            "seconds": round(time.monotonic() - started, 1), "status": status, "output": output,
+            "started": started_at, "load average": load, "seconds": round(time.monotonic() - started, 1),
+            "status": status, "output": output,
             "headline": headline(output) if status == 0 else f"failed ({status})"}
 
 
@@ -110,15 +116,30 @@ def write_results(results: list[dict], info: dict[str, str], quick: bool, target
              f"Written by `bench/run_all.py{' --quick' if quick else ''}`"
              + (" (a smoke run with small inputs: not figures to quote)." if quick else "."), "",
              "| machine | |", "|---|---|", *[f"| {key} | {value} |" for key, value in info.items()], "",
-             "| benchmark | command | wall s | exit | headline |", "|---|---|---|---|---|"]
+             "| benchmark | command | started (UTC), load average | wall s | exit | headline |",
+             "|---|---|---|---|---|---|"]
     for result in results:
-        cells = [result["name"], f"`{result['command']}`", str(result["seconds"]), str(result["status"]),
+        when = f"{result.get('started', '?')}, {result.get('load average', '?')}"
+        cells = [result["name"], f"`{result['command']}`", when, str(result["seconds"]), str(result["status"]),
                  result["headline"].replace("|", "\\|")]
         lines.append("| " + " | ".join(cells) + " |")
     for result in results:
         lines += ["", f"## {result['name']}", "", f"`{result['command']}`", "", "```", result["output"].rstrip(),
                   "```"]
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    target.with_suffix(".json").write_text(json.dumps({"machine": info, "quick": quick, "results": results},
+                                                      ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def kept_results(target: Path, quick: bool, rerun: set[str]) -> list[dict]:
+    """The last results of the benchmarks not re-run now (from RESULTS.json, same --quick mode only)."""
+    try:
+        previous = json.loads(target.with_suffix(".json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if previous.get("quick") != quick:
+        return []
+    return [result for result in previous.get("results", []) if result["name"] not in rerun]
 
 
 def main() -> None:
@@ -129,14 +150,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=BENCH / "RESULTS.md")
     args = parser.parse_args()
     info = machine()
-    results = []
-    for script in benchmarks():
-        if args.only and script.stem not in args.only:
-            continue
+    chosen = [script for script in benchmarks() if not args.only or script.stem in args.only]
+    results = kept_results(args.out, args.quick, {script.stem for script in chosen}) if args.only else []
+    for script in chosen:
         print(f"bench/{script.name} ...", flush=True)
         result = run(script, args.quick, args.timeout)
         print(f"  {result['status']} in {result['seconds']} s: {result['headline']}", flush=True)
-        results.append(result)
+        results = sorted([*results, result], key=lambda r: r["name"])
         write_results(results, info, args.quick, args.out)  # after each one: a stopped run keeps what it measured
     print(f"wrote {args.out}")
 
