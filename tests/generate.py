@@ -8,7 +8,8 @@ consistent with the template's identities or, on request, violating one. It is r
   labels, value cells spanning the 第二十条 table's three columns);
 * `render_html`: a portal article page (header, navigation, breadcrumb, footer around the article), tables
   with rowspan/colspan, optionally `<th>` headers, Word-pasted cell markup, GBK encoding;
-* `render_pdfs`: PDFs from DOCX files via one LibreOffice call;
+* `render_pdfs`: PDFs from DOCX files via one LibreOffice call (`padding_docx`, `joined_pdfs`: a report after
+  pages of unrelated ruled tables; `numbers_lost`: its text layer without table 三's numbers);
 * `render_broken_text`: the text a PDF extractor without layout produces (labels broken over lines, the
   7th value wrapped onto its own line, header tokens one per line).
 
@@ -20,19 +21,23 @@ from __future__ import annotations
 import html
 import io
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import docx
 import openpyxl
+import pypdfium2 as pdfium
 from docx.enum.section import WD_ORIENT
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from hypothesis import strategies as st
 
+from extract.document import Document, Line
 from extract.readers.office import convert_files
 from extract.template import Template, load_template
+from extract.values import is_value
 
 APPLICATIONS_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 APPLICANT_HEADER = "申请人情况"
@@ -532,6 +537,55 @@ def render_pdfs(docx_files: list[bytes], timeout: float = 300) -> list[bytes]:
     if failed:
         raise RuntimeError(f"LibreOffice failed on rendered reports {failed}: {converted[failed[0]]}")
     return [converted[str(i)] for i in range(len(docx_files))]
+
+
+# Column headings that name none of the template's labels (for padding pages the ruled-table fallback must skip).
+UNRELATED_HEADINGS = ("路段", "里程", "进度", "投资", "标段", "单位", "备注")
+
+
+def padding_docx(pages: int, headings: Sequence[str] = UNRELATED_HEADINGS, columns: int = 4) -> bytes:
+    """A DOCX of `pages` pages, each a ruled table of numbers headed by `columns` of `headings` in a different
+    order (a header repeated on every page would be dropped as a running header)."""
+    document = docx.Document()
+    rng = random.Random(3)
+    for page in range(pages):
+        heading = rng.sample(headings, columns)
+        document.add_paragraph(f"附件{page + 1}：统计表")
+        table = document.add_table(rows=16, cols=len(heading))
+        table.style = "Table Grid"
+        for c, text in enumerate(heading):
+            table.rows[0].cells[c].text = text
+        for row in table.rows[1:]:
+            for cell in row.cells:
+                cell.text = str(rng.randint(0, 999))
+        if page < pages - 1:
+            document.add_page_break()
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def joined_pdfs(*pdfs: bytes) -> bytes:
+    """One PDF with the pages of `pdfs`, in order."""
+    joined = pdfium.PdfDocument.new()
+    for data in pdfs:
+        joined.import_pages(pdfium.PdfDocument(data))
+    out = io.BytesIO()
+    joined.save(out)
+    return out.getvalue()
+
+
+def numbers_lost(document: Document) -> Document:
+    """The text layer with table 三's numbers gone and its labels kept (a text layer that dropped the figures):
+    the parse comes out incomplete, so the pipeline calls the ruled-table fallback."""
+    start = next(i for i, line in enumerate(document.lines) if line.text.startswith("三、收到和处理"))
+    end = next(i for i, line in enumerate(document.lines) if line.text.startswith("四、政府信息公开"))
+    lines = list(document.lines[:start])
+    for line in document.lines[start:end]:
+        words = [word for word in line.text.split() if not is_value(word)]
+        lines.append(Line(" ".join(words), line.page))
+    lines += document.lines[end:]
+    return Document(document.media_type, document.method, lines=lines, pages=document.pages, title=document.title)
 
 
 # ---- PDF-style broken text -------------------------------------------------------------------------

@@ -2,10 +2,8 @@
 text names the statistics tables, at most `table_fallback_pages` of them, and stops once `table_fallback_seconds`
 have passed; every cut is a `table_fallback_limit` warning naming the pages left unread, never silent."""
 
-import io
 import random
 
-import docx
 import pypdfium2 as pdfium
 import pytest
 
@@ -15,60 +13,28 @@ from extract.pipeline import extract_bytes
 from extract.readers.pdf import read_pdf
 from extract.table_fallback import read_tables, table_pages
 from extract.template import load_template
-from extract.values import is_value
-from tests.generate import cell_mismatches, make_report, render_docx, render_pdfs
+from tests.generate import (
+    cell_mismatches,
+    joined_pdfs,
+    make_report,
+    numbers_lost,
+    padding_docx,
+    render_docx,
+    render_pdfs,
+)
 
 PADDING_PAGES = 12
-
-
-def _padding_docx(pages: int) -> bytes:
-    """A DOCX of `pages` pages, each a paragraph and a ruled table of figures that name no template label."""
-    document = docx.Document()
-    rng = random.Random(3)
-    for page in range(pages):
-        document.add_paragraph(f"附件{page + 1}：道路养护工程进度统计")
-        table = document.add_table(rows=8, cols=4)
-        table.style = "Table Grid"
-        for r, row in enumerate(table.rows):
-            for c, cell in enumerate(row.cells):
-                cell.text = "路段" if c == 0 and r == 0 else str(rng.randint(0, 999))
-        if page < pages - 1:
-            document.add_page_break()
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
-
-
-def _joined(*pdfs: bytes) -> bytes:
-    joined = pdfium.PdfDocument.new()
-    for data in pdfs:
-        joined.import_pages(pdfium.PdfDocument(data))
-    out = io.BytesIO()
-    joined.save(out)
-    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
 def padded():
     """A report's PDF after PADDING_PAGES pages of unrelated ruled tables (one LibreOffice call)."""
     report = make_report(random.Random(11))
-    report_pdf, padding_pdf = render_pdfs([render_docx(report), _padding_docx(PADDING_PAGES)])
-    pdf = _joined(padding_pdf, report_pdf)
+    report_pdf, padding_pdf = render_pdfs([render_docx(report), padding_docx(PADDING_PAGES)])
+    pdf = joined_pdfs(padding_pdf, report_pdf)
     assert len(pdfium.PdfDocument(padding_pdf)) == PADDING_PAGES
     report_pages = set(range(PADDING_PAGES + 1, len(pdfium.PdfDocument(pdf)) + 1))
     return report, pdf, report_pages
-
-
-def _numbers_lost(document: Document) -> Document:
-    """The text layer with table 三's numbers gone and its labels kept (a text layer that dropped the figures)."""
-    start = next(i for i, line in enumerate(document.lines) if line.text.startswith("三、收到和处理"))
-    end = next(i for i, line in enumerate(document.lines) if line.text.startswith("四、政府信息公开"))
-    lines = list(document.lines[:start])
-    for line in document.lines[start:end]:
-        words = [word for word in line.text.split() if not is_value(word)]
-        lines.append(Line(" ".join(words), line.page))
-    lines += document.lines[end:]
-    return Document(document.media_type, document.method, lines=lines, pages=document.pages, title=document.title)
 
 
 def _warnings(record: dict, code: str) -> list[dict]:
@@ -77,7 +43,7 @@ def _warnings(record: dict, code: str) -> list[dict]:
 
 def test_only_the_pages_whose_text_names_the_tables_are_read_as_tables(padded):
     report, pdf, report_pages = padded
-    broken = _numbers_lost(read_pdf(pdf))
+    broken = numbers_lost(read_pdf(pdf))
     result = extract_bytes(pdf, {"path": "padded.pdf"}, Limits(), document=broken)
     assert result["method"] == "pdf-tables"
     assert cell_mismatches(result, report) == {}
@@ -89,7 +55,7 @@ def test_only_the_pages_whose_text_names_the_tables_are_read_as_tables(padded):
 
 def test_the_page_limit_reads_the_pages_naming_most_labels_and_warns_of_the_rest(padded):
     _, pdf, report_pages = padded
-    broken = _numbers_lost(read_pdf(pdf))
+    broken = numbers_lost(read_pdf(pdf))
     result = extract_bytes(pdf, {"path": "padded.pdf"}, Limits(table_fallback_pages=1), document=broken)
     read = _warnings(result, "pdf_tables")[0]["pages_read"]
     limit = _warnings(result, "table_fallback_limit")
@@ -101,7 +67,7 @@ def test_the_page_limit_reads_the_pages_naming_most_labels_and_warns_of_the_rest
 
 def test_the_time_budget_stops_the_read_between_pages_and_warns(padded):
     _, pdf, _ = padded
-    broken = _numbers_lost(read_pdf(pdf))
+    broken = numbers_lost(read_pdf(pdf))
     result = extract_bytes(pdf, {"path": "padded.pdf"}, Limits(table_fallback_seconds=1e-9), document=broken)
     read = _warnings(result, "pdf_tables")[0]["pages_read"]
     limit = _warnings(result, "table_fallback_limit")
