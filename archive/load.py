@@ -253,24 +253,23 @@ def _upsert_document(conn, root: Path, sha: str, media_type, size, path, url) ->
 # --- records ----------------------------------------------------------------------------------------------
 
 
-def read_lines(
-    paths: Iterable[Path], known: set[str] | None = None, hashed: bool = True
-) -> Iterator[tuple[str, int, bytes | None, str | None]]:
-    """(file, line number, line, hash of the line) for every non-empty line; the line is None when its content
-    hash is in `known` (already loaded, no crawl context to merge): such a line is not even parsed. With
-    `hashed` False the hash is left to whoever parses the line (the workers: see known_line).
-
-    The hash of the line as written is the record's content hash: the extractor writes records
-    deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record."""
+def read_lines(paths: Iterable[Path]) -> Iterator[tuple[str, int, bytes]]:
+    """(file, line number, line) for every non-empty line of the input files, as bytes: hashed and parsed as
+    read, never decoded and re-encoded."""
     for path in paths:
-        with open(path, "rb") as handle:  # bytes: hashed and parsed as read, never decoded and re-encoded
+        with open(path, "rb") as handle:
             for number, raw_line in enumerate(handle, 1):
                 line = raw_line.strip()
                 if line:
-                    yield known_line(str(path), number, line, known) if hashed else (str(path), number, line, None)
+                    yield str(path), number, line
 
 
 def known_line(file: str, number: int, line: bytes, known: set[str] | None) -> tuple[str, int, bytes | None, str]:
+    """(file, line number, line, hash of the line); the line is None when its content hash is in `known` (already
+    loaded, no crawl context to merge): such a line is not even parsed.
+
+    The hash of the line as written is the record's content hash: the extractor writes records
+    deterministically, and hashing the bytes read is ten times cheaper than re-serialising the record."""
     line_hash = hashlib.sha256(line).hexdigest()
     if known is not None and canonical_hash({"record": line_hash, "raw": {}}) in known:
         return file, number, None, line_hash
@@ -278,7 +277,7 @@ def known_line(file: str, number: int, line: bytes, known: set[str] | None) -> t
 
 
 def parse_line(file: str, number: int, line: bytes | None, line_hash: str) -> tuple:
-    """(file, line, record, error, hash) for one line from read_lines (record and error both None: known).
+    """(file, line, record, error, hash) for one line from known_line (record and error both None: known).
 
     A record that cannot be loaded comes back with its error *and* the record (when it parsed), so the issue
     can carry the extraction's own error codes and the source it was read from."""
@@ -299,8 +298,8 @@ def read_records(
     paths: Iterable[Path], known: set[str] | None = None
 ) -> Iterator[tuple[str, int, dict | None, str | None, str | None]]:
     """(file, line, record, error, hash of the line) for every non-empty line of the input files."""
-    for entry in read_lines(paths, known):
-        yield parse_line(*entry)
+    for file, number, line in read_lines(paths):
+        yield parse_line(*known_line(file, number, line, known))
 
 
 def parse_json(line: bytes) -> object:
@@ -434,7 +433,7 @@ class Preparer:
     def __init__(self, raw: RawStore | None = None, loaded: dict[int, str] | None = None):
         self.raw = raw
         self.loaded = loaded or {}
-        self.known: set[str] | None = None  # content hashes of the archive's records (read_lines)
+        self.known: set[str] | None = None  # content hashes of the archive's records (known_line)
         labels = label_rows()
         self.labels = {(lab.template, lab.table_name, lab.row_label, lab.col_label): lab for lab in labels}
         self.wide_columns = {
@@ -999,7 +998,7 @@ def _start_worker(preparer: Preparer, parent: int) -> None:
 
 def _prepare_chunk(chunk: list[tuple]) -> list[tuple]:
     out = []
-    for file, number, line, _ in chunk:
+    for file, number, line in chunk:
         file, number, line, line_hash = known_line(file, number, line, _PREPARER.known)
         item = parse_line(file, number, line, line_hash)
         if item[2] is not None and item[3] is None:
@@ -1019,7 +1018,7 @@ def prepared_records(
     in_flight: deque = deque()
     window = max(2 * workers, ahead // chunk)
     with context.Pool(workers, initializer=_start_worker, initargs=(preparer, os.getpid())) as pool:
-        lines = read_lines(paths, hashed=False)  # hashed (and checked against known) by the workers
+        lines = read_lines(paths)  # hashed (and checked against known) by the workers
         while True:
             block = list(islice(lines, chunk))
             if block:
