@@ -1075,15 +1075,17 @@ def _load_records(
         if progress:
             progress(summary)
 
-    known = None if loader.raw else {row[0] for row in db.conn.execute("SELECT content_hash FROM reports")}
+    # one pass over the reports (no index holds content_hash, and each row carries its text): id -> content hash
+    held = dict(db.conn.execute("SELECT id, content_hash FROM reports"))
+    known = None if loader.raw else set(held.values())
     workers = default_workers(paths) if workers is None else workers
-    deferred = workers > 0 and not db.conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone()
+    deferred = workers > 0 and not held
     if deferred:  # a large load into an empty archive: these indexes are built once at the end, sorted
         with db.conn:
             for name in DEFERRED_INDEXES:
                 db.conn.execute(f'DROP INDEX IF EXISTS "{name}"')
     if workers > 0:
-        loader.preparer.loaded = dict(db.conn.execute("SELECT id, content_hash FROM reports"))
+        loader.preparer.loaded = held
         items = prepared_records(paths, known, loader.preparer, workers, ahead=batch_size)
     else:
         items = read_records(paths, known)
