@@ -422,11 +422,6 @@ BY_GROUP = "INDEXED BY idx_reports_body_id_year"
 _to_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def _hash_id(prefix: str, last: object) -> int:
-    """stable_id(*parts) for parts whose joined prefix is already made: the same id, without re-joining."""
-    return int(hashlib.sha256(f"{prefix}{last}".encode()).hexdigest()[:15], 16)
-
-
 class Preparer:
     """Turns records into Prepared rows; needs the template declaration and the crawl context, not the archive."""
 
@@ -572,11 +567,10 @@ class Preparer:
 
     def _children(self, record: dict, report_id: int, body_id: int, rows: PreparedRows) -> None:
         template = record.get("template") or "unknown"
-        prefix = f"section\x1f{report_id}\x1f"
         for position, section in enumerate(record.get("sections") or [], 1):
             rows.sections.append(
                 (
-                    _hash_id(prefix, position),
+                    stable_id("section", report_id, position),
                     report_id,
                     position,
                     section.get("number"),
@@ -619,14 +613,13 @@ class Preparer:
             row[position] = value
             row[3] += uncertain
         rows.wide = {name: tuple(row) for name, row in wide.items()}
-        prefix = f"check\x1f{report_id}\x1fextract\x1f"
         for index, check in enumerate(record.get("checks") or []):
             holds = check.get("holds")
             lhs, rhs = check.get("lhs"), check.get("rhs")
             numeric = isinstance(lhs, int | float) and isinstance(rhs, int | float)
             rows.checks.append(
                 (
-                    _hash_id(prefix, index),
+                    stable_id("check", report_id, "extract", index),
                     report_id,
                     check.get("rule"),
                     check.get("table"),
@@ -956,10 +949,9 @@ class Loader:
                             "现行有效件数(本年) ≈ 现行有效件数(上年) + 本年制发 - 本年废止（文件清理会打破，仅提示）",
                         )
                     )
-        prefix = f"check\x1f{report_id}\x1fcross-year\x1f"
         return [
             (
-                _hash_id(prefix, index),
+                stable_id("check", report_id, "cross-year", index),
                 report_id,
                 rule,
                 table,
