@@ -223,6 +223,22 @@ class Stream:
                 spans.append([index, k, k])
             else:
                 spans[-1][2] = k
+        return self._written(spans)
+
+    def raw_label_between(self, start: int, end: int) -> str:
+        """`raw_label` of the key chars start..end-1, one span per label item they cross."""
+        starts = self.starts
+        spans: list[list[int]] = []
+        while start < end:
+            index = bisect_right(starts, start) - 1
+            following = starts[index + 1]
+            spans.append([index, start, min(following, end) - 1])
+            start = following
+        return self._written(spans) if spans else ""
+
+    def _written(self, spans: list[list[int]]) -> str:
+        """The label as written over [item, first key char, last key char] spans."""
+        starts = self.starts
         pieces: list[str] = []
         last_owner = spans[-1][0]
         for index, first, last in spans:
@@ -345,17 +361,44 @@ def _label_keys(label: str, variants: tuple[str, ...]) -> tuple[list[str], list[
     return [label_key(n) for n in names], [label_key(n, ordinal=False) for n in names]
 
 
-def _occurrences(stream: Stream, row: Label) -> list[tuple[int, int]]:
-    """Every exact occurrence of a row's label in the key string, as (start, end)."""
-    full, cores = _row_keys(row)
+@dataclass(frozen=True)
+class _TableRows:
+    """A table's rows in template order and the keys each is searched by, prepared once per table."""
+
+    rows: tuple[tuple[Block, Label], ...]
+    # per row: (keys searched anywhere in the key string, short cores matched only as a whole label)
+    searches: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+
+
+_TABLE_ROWS: dict[int, tuple[Table, _TableRows]] = {}
+
+
+def _table_rows(table: Table) -> _TableRows:
+    """The prepared rows of a table (the entry holds the table, so its id is not reused while cached)."""
+    entry = _TABLE_ROWS.get(id(table))
+    if entry is None or entry[0] is not table:
+        rows = tuple((block, row) for block in table.blocks for row in block.rows)
+        searches = []
+        for _, row in rows:
+            full, cores = _row_keys(row)
+            anywhere = [key for key in full if key] + [core for core in cores if len(core) >= 4]
+            searches.append((tuple(dict.fromkeys(anywhere)), tuple(core for core in cores if len(core) < 4)))
+        entry = _TABLE_ROWS[id(table)] = (table, _TableRows(rows, tuple(searches)))
+    return entry[1]
+
+
+def _occurrences(stream: Stream, anywhere: tuple[str, ...], whole: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Every exact occurrence of a row's label in the key string, as (start, end): its keys anywhere, its
+    short cores as whole labels."""
+    keys = stream.keys
     found: set[tuple[int, int]] = set()
-    for key in full:
-        found.update(_find_all(stream.keys, key))
-    for core in cores:
-        if len(core) >= 4:
-            found.update(_find_all(stream.keys, core))
-        else:
-            found.update(_whole_item_matches(stream, core))
+    for key in anywhere:
+        start = keys.find(key)
+        while start != -1:
+            found.add((start, start + len(key)))
+            start = keys.find(key, start + 1)
+    for core in whole:
+        found.update(_whole_item_matches(stream, core))
     return sorted(found)
 
 
@@ -381,8 +424,14 @@ def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, i
     """One occurrence per row (or None) so that positions increase in template order, matching most rows.
 
     Longest increasing chain by dynamic programming over every occurrence (a few dozen per table); ties go
-    to the earliest rows and positions.
+    to the earliest rows and positions. The common case needs no search (`_ordered_chain`).
     """
+    ordered = _ordered_chain(candidates)
+    return ordered if ordered is not None else _searched_chain(candidates)
+
+
+def _searched_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, int] | None]:
+    """`_longest_chain` by dynamic programming."""
     entries: list[tuple[int, int, int, tuple[int, int], int]] = []  # (end, chain length, row, occurrence, back)
     by_length: list[list[tuple[int, int]]] = [[]]  # chain length -> (end, entry index) in entry order
     least_end: list[float] = [math.inf]  # chain length -> the smallest end among its entries
@@ -421,7 +470,24 @@ def _longest_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, i
     return chain
 
 
-def _fuzzy_fill(stream: Stream, rows: list[tuple[Block, Label]], chain: list) -> list:
+def _ordered_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, int] | None] | None:
+    """The chain when every row's occurrences all lie after every occurrence of the previous row found
+    (None otherwise): then every found row is in it, each by its first occurrence — what the search picks
+    (each occurrence extends the whole chain before it; ties go to the earliest position)."""
+    chain: list[tuple[int, int] | None] = []
+    last_end = 0
+    for occurrences in candidates:
+        if not occurrences:
+            chain.append(None)
+            continue
+        if occurrences[0][0] < last_end:
+            return None
+        chain.append(occurrences[0])
+        last_end = max(end for _, end in occurrences)
+    return chain
+
+
+def _fuzzy_fill(stream: Stream, rows: tuple[tuple[Block, Label], ...], chain: list) -> list:
     """Rows not found exactly: in the gap their found neighbours leave, the label with interleaved
     fragments, else the best fuzzy occurrence (typos)."""
     filled = list(chain)
@@ -448,8 +514,9 @@ def _fuzzy_fill(stream: Stream, rows: list[tuple[Block, Label]], chain: list) ->
 
 def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
     """For each declared row of a table (template order), where its label is in the stream."""
-    rows = [(block, row) for block in table.blocks for row in block.rows]
-    chain = _longest_chain([_occurrences(stream, row) for _, row in rows])
+    prepared = _table_rows(table)
+    rows = prepared.rows
+    chain = _longest_chain([_occurrences(stream, anywhere, whole) for anywhere, whole in prepared.searches])
     filled = _fuzzy_fill(stream, rows, chain)
     matches: list[RowMatch | None] = []
     for (block, row), span in zip(rows, filled, strict=True):
@@ -458,8 +525,8 @@ def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
             continue
         start, end = span[0], span[1]
         score = span[2] if len(span) > 2 else 100.0
-        positions = span[3] if len(span) > 3 else list(range(start, end))
-        matches.append(RowMatch(row, block, start, end, stream.owner(start), score, stream.raw_label(positions)))
+        label_raw = stream.raw_label(span[3]) if len(span) > 3 else stream.raw_label_between(start, end)
+        matches.append(RowMatch(row, block, start, end, stream.owner(start), score, label_raw))
     return matches
 
 
@@ -511,7 +578,7 @@ def assign_rows(stream: Stream, table: Table, matches: list[RowMatch | None], re
     """Cells of every found row: the first n values after its label, before the next found label."""
     items = stream.items
     found = [(i, m) for i, m in enumerate(matches) if m is not None]
-    rows = [(block, row) for block in table.blocks for row in block.rows]
+    rows = _table_rows(table).rows
     headers: dict[str, dict[str, str]] = {}
     for position, (index, match) in enumerate(found):
         stop = found[position + 1][1].item if position + 1 < len(found) else region_end

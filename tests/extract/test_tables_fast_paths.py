@@ -1,0 +1,50 @@
+"""The table parser's shortcuts give exactly what the general code gives, and step aside when unsure."""
+
+import random
+
+from extract.document import Line
+from extract.tables import Stream, _ordered_chain, _searched_chain, items_from_lines
+
+
+def _candidates(rng: random.Random) -> list[list[tuple[int, int]]]:
+    """Occurrences per row: often in row order (a label and its core nested), sometimes anywhere."""
+    rows, position, out = rng.randint(1, 12), 0, []
+    ordered = rng.random() < 0.6
+    for _ in range(rows):
+        if rng.random() < 0.2:
+            out.append([])
+            continue
+        found = set()
+        for _ in range(rng.randint(1, 3)):
+            start = position + rng.randint(0, 3) if ordered else rng.randint(0, 40)
+            found.add((start, start + rng.randint(1, 6)))
+        out.append(sorted(found))
+        position = max(end for _, end in found)
+    return out
+
+
+def test_the_ordered_chain_is_the_searched_chain_whenever_it_answers():
+    rng = random.Random(5)
+    answered = 0
+    for _ in range(20000):
+        candidates = _candidates(rng)
+        ordered = _ordered_chain(candidates)
+        if ordered is not None:
+            answered += 1
+            assert ordered == _searched_chain(candidates), candidates
+    assert answered > 8000
+
+
+def test_the_ordered_chain_steps_aside_when_rows_overlap_or_go_back():
+    assert _ordered_chain([[(0, 5)], [(3, 8)]]) is None
+    assert _ordered_chain([[(10, 15)], [], [(2, 6)]]) is None
+    assert _ordered_chain([[(0, 5), (1, 5)], [(5, 9)], []]) == [(0, 5), (5, 9), None]
+
+
+def test_a_label_read_between_two_key_positions_is_the_label_read_at_each_position():
+    lines = ["（三）不予 1.属于国家 113 180 0", "公开 秘密", "2.其他法律 0 0 159", "行政法规禁", "止公开",
+             "（七）总计 966 448", "四、结转下年度继续办理 0 5 12", "“三安 全一稳定” 3"]
+    stream = Stream(items_from_lines([Line(text, 1) for text in lines]))
+    for start in range(len(stream.keys)):
+        for end in range(start, len(stream.keys) + 1):
+            assert stream.raw_label_between(start, end) == stream.raw_label(list(range(start, end)))
