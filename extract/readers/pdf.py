@@ -22,7 +22,6 @@ import math
 import re
 from collections import Counter
 from operator import itemgetter, methodcaller
-from typing import NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -221,40 +220,44 @@ def _visual_lines(textpage, text: str) -> list[str]:
 
     `get_text_bounded()` keeps table rows on one line but glues the numbers of adjacent cells together
     whenever pdfium sees no gap character between them ("0", "7", "6" in three cells come out as "076").
-    So we take the runs in content order (`text`, one run per line of each cell), locate each
-    run by the boxes of its first and last characters (two calls per run, about as cheap as the bounded
-    text itself), group runs whose vertical extents overlap into one line, and order each line by x.
+    So we take the runs in content order (`text`, one run per line of each cell), locate each run by the
+    box of its first character, group runs whose vertical extents overlap into one line, order each line
+    by x, and judge the gap between neighbours from the box of each run's last character.
     """
     box = _CharBoxes(textpage)
-    handle, rect, pointer, loose_box = box.textpage, box.rect, box.pointer, _LOOSE_CHAR_BOX
-    runs: list[tuple] = []  # Run fields as plain tuples: this loop makes ~75 a page
-    append = runs.append
-    for start, part in _run_spans(text):  # the hot loop of the reader: the raw call inlined, two per run
-        loose_box(handle, start, pointer)  # loose boxes: one line's characters share bottom and top
-        x0, y0, y1 = rect.left, rect.bottom, rect.top
-        loose_box(handle, start + len(part) - 1, pointer)
-        append((x0, rect.right, y0, y1, part, start))
+    runs = _runs(text, box)
+    runs.sort(key=_TOP, reverse=True)
     return [_join(line, box) for line in _group_lines(runs)]
 
 
-def _run_spans(text: str) -> list[tuple[int, str]]:
-    """(index of the first character, text) of each run: the text between line breaks. pdfium ends its
-    lines with "\\r\\n"; a page whose text has a lone CR or LF is split by the regular expression."""
+def _runs(text: str, box: _CharBoxes) -> list[tuple]:
+    """(top, bottom, left, text, index of the first character) of each run: the text between line breaks,
+    placed by its first character's loose box. Plain tuples: this loop makes ~75 a page.
+
+    pdfium ends its lines with "\\r\\n"; a page whose text has a lone CR or LF is split by the regular
+    expression. The raw box call is inlined: it is the reader's hot loop (one call a run)."""
+    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.rect
+    runs: list[tuple] = []
+    append = runs.append
     breaks = text.count("\r\n")
     if text.count("\r") != breaks or text.count("\n") != breaks:
-        return [(match.start(), match.group()) for match in RUN.finditer(text)]
-    spans = []
+        for match in RUN.finditer(text):
+            start = match.start()
+            call(handle, start, pointer)
+            append((rect.top, rect.bottom, rect.left, match.group(), start))
+        return runs
     start = 0
     for part in text.split("\r\n"):
         if part:
-            spans.append((start, part))
+            call(handle, start, pointer)  # loose boxes: one line's characters share bottom and top
+            append((rect.top, rect.bottom, rect.left, part, start))
         start += len(part) + 2
-    return spans
+    return runs
 
 
 # FPDFText_GetLooseCharBox(text_page, index, FS_RECTF*) called through a prototype without argtypes, the
 # handle and the struct passed as a ready c_void_p and byref: 0.4 µs a call instead of 1.2 µs through
-# pypdfium2's typed binding, which converts and checks all three arguments on every call (two calls a run).
+# pypdfium2's typed binding, which converts and checks all three arguments on every call.
 _LOOSE_CHAR_BOX = ctypes.CFUNCTYPE(ctypes.c_int)(ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value)
 
 
@@ -275,30 +278,25 @@ class _CharBoxes:
         return (self.rect.left + self.rect.right) / 2
 
 
-class Run(NamedTuple):
-    """A text run: one line of one cell in content order (the reader builds them as plain tuples)."""
-
-    x0: float
-    x1: float
-    y0: float
-    y1: float
-    text: str
-    start: int  # index of the first character on the page
-
-
-_TOP = itemgetter(3)
-_LEFT = itemgetter(0)
+_TOP = itemgetter(0)
+_LEFT = itemgetter(2)
+_NOWHERE = float("-inf")
 
 
 def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
     """Runs sharing most of their height form a line; lines from the top of the page down.
 
-    Runs come sorted by their top edge, so a run can only belong to one of the last few lines opened.
+    Runs come sorted by their top edge, so a run can only belong to one of the last few lines opened: the
+    last one first (most runs go there), then the look-back. A run whose top is at or below the bottom of
+    every line opened before the last (`low`, their lowest bottom) overlaps none of them, so it opens a line
+    without the look-back: the usual case, a page read downwards. That shortcut holds only while every line
+    is taller than nothing; a line opened by a run of no height turns it off for the page.
     """
     lines: list[list] = []  # [bottom, top, members]
-    last = None  # the line opened last, where most runs go: tried before the general look-back
-    for run in sorted(runs, key=_TOP, reverse=True):
-        _, _, y0, y1, _, _ = run
+    last = None  # the line opened last
+    low = float("inf")  # the lowest bottom of the lines opened before `last`
+    for run in runs:
+        y1, y0 = run[0], run[1]
         height = y1 - y0 if y1 - y0 > 0.1 else 0.1
         if last is not None:
             bottom, top = last[0], last[1]
@@ -308,6 +306,14 @@ def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
                 if y0 < bottom:
                     last[0] = y0
                 continue
+            if y1 <= low:
+                if bottom < low:
+                    low = bottom
+                last = [y0, y1, [run]]
+                lines.append(last)
+                if y1 <= y0:
+                    low = _NOWHERE
+                continue
         for line in reversed(lines[-LINE_LOOKBACK:-1]):
             bottom, top = line[0], line[1]
             overlap = (top if top < y1 else y1) - (bottom if bottom > y0 else y0)
@@ -315,23 +321,33 @@ def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
                 line[2].append(run)
                 if y0 < bottom:
                     line[0] = y0
+                    if y0 < low:
+                        low = y0
                 break
         else:
+            if last is not None and last[0] < low:
+                low = last[0]
             last = [y0, y1, [run]]
             lines.append(last)
-    return [sorted(members, key=_LEFT) if len(members) > 1 else members for _, _, members in lines]
+            if y1 <= y0:
+                low = _NOWHERE
+    return [members for _, _, members in lines]
 
 
 def _join(runs: list[tuple], box: _CharBoxes) -> str:
-    """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word."""
+    """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word.
+    A run's right edge (its last character's box) is asked for only when another run follows it."""
     if len(runs) == 1:  # most lines: one run, no gap to judge
-        text = runs[0][4]
+        text = runs[0][3]
         last = text[-1]
-        return text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(Run(*runs[0]), box)
+        return text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(text, runs[0][4], box)
+    runs.sort(key=_LEFT)
+    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.rect
+    final = runs[-1]
     parts = []
     right, previous_height = None, 0.0  # the previous run's right edge and height
     for run in runs:
-        x0, x1, y0, y1, text, _ = run
+        y1, y0, x0, text, start = run
         height = y1 - y0
         if right is not None:
             tallest = height if height > previous_height else previous_height
@@ -339,27 +355,31 @@ def _join(runs: list[tuple], box: _CharBoxes) -> str:
                 parts.append(" ")
         last = text[-1]
         # the common case inline: no trailing quotation mark or space, only leading spaces to strip
-        parts.append(text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(Run(*run), box))
-        right, previous_height = x1, height
+        parts.append(text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(text, start, box))
+        if run is not final:
+            call(handle, start + len(text) - 1, pointer)
+            right = rect.right
+        previous_height = height
     return "".join(parts)
 
 
-def _run_text(run: Run, box: _CharBoxes) -> str:
-    """A run's text; quotation marks put back in place when the PDF wrote them after their line.
+def _run_text(text: str, start: int, box: _CharBoxes) -> str:
+    """A run's text (`start`: its first character's index); quotation marks put back in place when the PDF
+    wrote them after their line.
 
     Writers set “ ” in a fallback font and emit those glyphs after the rest of the line, so in content
     order they trail the run ("落实 三审三校 制度 … “ ”"). Each trailing mark is placed by a binary search
     on x among the run's other characters (which are in order), and the gap space left where it sits goes.
     """
-    text = run.text.rstrip()
-    if not text or text[-1] not in QUOTE_MARKS:
-        return text.lstrip()
-    trailing = TRAILING_QUOTES.search(run.text)
-    body = list(run.text[: trailing.start()])
+    stripped = text.rstrip()
+    if not stripped or stripped[-1] not in QUOTE_MARKS:
+        return stripped.lstrip()
+    trailing = TRAILING_QUOTES.search(text)
+    body = list(text[: trailing.start()])
     inserts = []
     for offset, mark in enumerate(trailing.group(), start=trailing.start()):
         if QUOTES.match(mark):
-            inserts.append((_position(run.start, len(body), box.centre(run.start + offset), box), mark))
+            inserts.append((_position(start, len(body), box.centre(start + offset), box), mark))
     for position, mark in sorted(inserts, reverse=True):
         body.insert(position, mark)
     return QUOTE_GAP.sub(_MARK_ONLY, "".join(body)).strip()
