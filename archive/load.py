@@ -43,6 +43,7 @@ from archive.schema import (
     create_schema,
     label_rows,
     stable_id,
+    upsert_sql,
     wide_tables,
 )
 from archive.search import index_entries, index_entry, unindex_report
@@ -386,13 +387,8 @@ class Pending:
 
 
 REPORT_COLUMNS = tuple(c.name for c in REPORTS.columns)
-INSERT_REPORT = (
-    f"INSERT OR REPLACE INTO reports ({', '.join(REPORT_COLUMNS)}) VALUES ({', '.join('?' * len(REPORT_COLUMNS))})"
-)
-INSERT_CELL = (
-    f"INSERT OR REPLACE INTO cells ({', '.join(c.name for c in CELLS.columns)}) "
-    f"VALUES ({', '.join('?' * len(CELLS.columns))})"
-)
+INSERT_REPORT = upsert_sql("reports", REPORT_COLUMNS)
+INSERT_CELL = upsert_sql("cells", [c.name for c in CELLS.columns])
 INSERT_SECTION = (
     "INSERT INTO sections (id, report_id, position, number, key, heading, text) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
@@ -738,12 +734,8 @@ class Loader:
         self.conn.executemany(INSERT_CELL, sorted(pending.cells))  # (report_id, label_id) first: unique
         self.conn.executemany(INSERT_CHECK, sorted(pending.checks))  # id first: unique
         for name, rows in pending.wide.items():
-            columns = self.preparer.wide_columns[name]
-            self.conn.executemany(
-                f'INSERT OR REPLACE INTO "{name}" ({", ".join(f"{chr(34)}{c}{chr(34)}" for c in columns)}) '
-                f"VALUES ({', '.join('?' * len(columns))})",
-                sorted(rows),  # report_id first: unique
-            )
+            # report_id first: unique
+            self.conn.executemany(upsert_sql(name, self.preparer.wide_columns[name]), sorted(rows))
         self.conn.executemany(INSERT_DOCUMENT, pending.documents)
         self.conn.executemany(INSERT_REPORT_DOCUMENT, pending.report_documents)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from extract.template import TABLE_NAMES, Template, all_templates
@@ -507,6 +508,14 @@ def index_sql(spec: TableSpec) -> list[str]:
         f"ON {_quote(spec.name)} (" + ", ".join(_quote(c) for c in cols) + ")"
         for cols in spec.indexes
     ]
+
+
+def upsert_sql(table: str, columns: Sequence[str]) -> str:
+    """INSERT OR REPLACE of a row's `columns` into `table`, one parameter per column (for executemany)."""
+    return (
+        f"INSERT OR REPLACE INTO {_quote(table)} ({', '.join(_quote(c) for c in columns)}) "
+        f"VALUES ({', '.join('?' * len(columns))})"
+    )
 
 
 def wide_table_sql(name: str, labels: list[LabelRow]) -> str:
