@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 from archive.metadata import ARBITRARY_SQL_RETRY_AFTER_S, ARBITRARY_SQL_TIME_LIMIT_MS
 
 COOL_DOWN_AFTER_S = 0.25
+BUSY = "Another SQL query is running; one arbitrary query at a time. Retry shortly, or use the canned queries."
 
 
 def is_arbitrary_sql(scope: dict) -> bool:
@@ -31,12 +32,12 @@ def with_time_limit(query_string: bytes, limit_ms: int) -> bytes:
     return urlencode([(k, v) for k, v in pairs if k != "_timelimit"] + [("_timelimit", str(limit))]).encode("latin-1")
 
 
-async def too_many_requests(send, retry_after_s: int) -> None:
-    body = b"Another SQL query is running; one arbitrary query at a time. Retry shortly, or use the canned queries."
+async def retry_later(send, status: int, message: str, retry_after_s: int) -> None:
+    """A plain-text answer asking the client to retry in `retry_after_s` seconds (never cached)."""
     await send(
         {
             "type": "http.response.start",
-            "status": 429,
+            "status": status,
             "headers": [
                 (b"content-type", b"text/plain; charset=utf-8"),
                 (b"retry-after", str(retry_after_s).encode()),
@@ -44,7 +45,7 @@ async def too_many_requests(send, retry_after_s: int) -> None:
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": message.encode()})
 
 
 def sql_gate(app):
@@ -67,7 +68,7 @@ def sql_gate(app):
         now = time.monotonic()
         if running or now < closed_until:
             wait = max(ARBITRARY_SQL_RETRY_AFTER_S, math.ceil(closed_until - now))
-            await too_many_requests(send, wait)
+            await retry_later(send, 429, BUSY, wait)
             return
         running = True
         try:

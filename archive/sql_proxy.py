@@ -12,7 +12,7 @@ from __future__ import annotations
 import httpx
 
 from archive.metadata import ARBITRARY_SQL_RETRY_AFTER_S, SETTINGS
-from archive.sql_gate import is_arbitrary_sql
+from archive.sql_gate import is_arbitrary_sql, retry_later
 
 HOP_BY_HOP = frozenset(
     {b"connection", b"keep-alive", b"proxy-authenticate", b"proxy-authorization", b"te", b"trailer",
@@ -22,21 +22,6 @@ SET_BY_THE_PUBLIC_WORKER = frozenset({b"date", b"server"})
 # Long enough for the slowest answer the SQL worker can give: a query stopped at the time limit (which is lower
 # than sql_time_limit_ms) plus rendering, while the low-priority worker waits for a core on a busy machine.
 FORWARD_TIMEOUT_S = 10 * SETTINGS["sql_time_limit_ms"] / 1000
-
-
-async def unavailable(send, status: int, message: str) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", b"text/plain; charset=utf-8"),
-                (b"retry-after", str(ARBITRARY_SQL_RETRY_AFTER_S).encode()),
-                (b"cache-control", b"no-store"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": message.encode()})
 
 
 async def request_body(receive) -> bytes:
@@ -65,11 +50,12 @@ async def forward(client: httpx.AsyncClient, scope: dict, receive, send) -> None
     try:
         response = await client.send(request, stream=True)
     except httpx.TimeoutException:
-        await unavailable(send, 504, "The SQL worker did not answer in time. Retry shortly, or use the canned queries.")
+        message = "The SQL worker did not answer in time. Retry shortly, or use the canned queries."
+        await retry_later(send, 504, message, ARBITRARY_SQL_RETRY_AFTER_S)
         return
     except httpx.TransportError:
-        await unavailable(send, 503, "The SQL worker is not answering (it may be restarting). Retry shortly, "
-                                     "or use the canned queries.")
+        message = "The SQL worker is not answering (it may be restarting). Retry shortly, or use the canned queries."
+        await retry_later(send, 503, message, ARBITRARY_SQL_RETRY_AFTER_S)
         return
     try:
         dropped = HOP_BY_HOP | SET_BY_THE_PUBLIC_WORKER
