@@ -153,10 +153,10 @@ def index_report(conn, report_id: int, title: str | None, text: str | None) -> N
 
 
 def unindex_report(conn, report_id: int, title: str | None, text: str | None) -> None:
-    """Remove a row from the external-content index; FTS5 needs the exact values that were indexed."""
+    """Remove a row from the external-content index; FTS5 needs the exact values that were indexed (index_entry)."""
     conn.execute(
         "INSERT INTO reports_fts (reports_fts, rowid, title, text) VALUES ('delete', ?, ?, ?)",
-        (report_id, index_text(title), index_text(text)),
+        index_entry(report_id, title, text),
     )
 
 
