@@ -652,7 +652,6 @@ class Loader:
     archive holds, queues the rows of what it writes, inserts them per batch, and recomputes what they touch."""
 
     def __init__(self, db: sqlite_utils.Database, raw: RawStore | None = None):
-        self.db = db
         self.conn = db.conn
         self.raw = raw
         self.preparer = Preparer(raw)
