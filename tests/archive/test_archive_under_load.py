@@ -163,24 +163,24 @@ def wait_until(condition, timeout: float, step: float = 0.1) -> bool:
 
 
 class Served:
-    """`govreports serve DB --port 0 ...` in its own session; the URL is read from what it prints."""
+    """`govreports serve DB --port 0 --workers N` in its own session; the URL is read from what it prints."""
 
-    def __init__(self, db: Path, log: Path, *args: str) -> None:
-        self.log = log
+    def __init__(self, db: Path, log: Path, workers: int) -> None:
+        self.log, self.workers = log, workers
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "govreports", "serve", str(db), "--port", "0", *args], cwd=ROOT,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                [sys.executable, "-m", "govreports", "serve", str(db), "--port", "0", "--workers", str(workers)],
+                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
             )
         self.seen: set[int] = set()
         try:
-            self.wait_until_serving(args)
+            self.wait_until_serving()
         except BaseException:
             self.stop()  # a server that never came up is not left running either
             raise
 
-    def wait_until_serving(self, args: tuple[str, ...]) -> None:
+    def wait_until_serving(self) -> None:
         self.base = self.wait_for_url()
         public, sql = [], []
 
@@ -188,15 +188,11 @@ class Served:
             nonlocal public, sql
             public, sql = worker_processes(self.process.pid)
             self.seen.update(public + sql + children(self.process.pid))
-            return len(sql) == 1 and len(public) == self.expected_workers(args)
+            return len(sql) == 1 and len(public) == self.workers
 
         assert wait_until(started, 60), (public, sql, self.output())
         self.public, self.sql = public, sql[0]
         assert wait_until(self.answers, 60), self.output()
-
-    @staticmethod
-    def expected_workers(args: tuple[str, ...]) -> int:
-        return int(args[args.index("--workers") + 1]) if "--workers" in args else len(os.sched_getaffinity(0))
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
@@ -244,7 +240,7 @@ class Served:
 
 @pytest.fixture
 def served(archive_db: Path, tmp_path: Path):
-    instance = Served(archive_db, tmp_path / "serve.log", "--workers", "2")
+    instance = Served(archive_db, tmp_path / "serve.log", workers=2)
     try:
         yield instance
     finally:
