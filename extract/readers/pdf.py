@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import codecs
 import ctypes
+import functools
 import io
 import math
 import re
@@ -192,10 +193,23 @@ def _page_text(textpage) -> str | None:
     last = raw.FPDFText_GetTextIndexFromCharIndex(textpage, count - 1)
     if first == -1 or last == -1:
         return None
-    buffer = (ctypes.c_ushort * (last + 2 - first))()
+    buffer = _utf16_buffer(last + 2 - first)
     written = raw.FPDFText_GetText(textpage, 0, count, buffer)
     text = codecs.decode(memoryview(buffer)[: written - 1], "utf-16-le", "ignore")
     return text if len(text) == count else None
+
+
+def _utf16_buffer(units: int) -> ctypes.Array:
+    """A zeroed ctypes array of at least `units` UTF-16 units, of a size class (a power of two).
+
+    ctypes builds a new array type for every length it is asked for (~25 µs) and keeps them only weakly, so
+    sizing the buffer to each page cost ~1 ms per 42 pages; a size class's type is made once."""
+    return _utf16_array(units.bit_length())()
+
+
+@functools.cache
+def _utf16_array(bits: int) -> type[ctypes.Array]:
+    return ctypes.c_ushort * (1 << bits)
 
 
 def _lines_through_helpers(pdf: pdfium.PdfDocument, index: int) -> list[str]:
