@@ -3,8 +3,10 @@
 Library choice (figures in README "## Extraction: libraries chosen", reproduced by bench/extract.py):
 pypdfium2's `get_text_bounded()` is the fastest text extractor measured on our PDFs (about 25× pdfplumber)
 and keeps each table row on one line; it is Apache/BSD licensed (PyMuPDF is AGPL). pdfplumber's
-`find_tables()` reads ruled tables as tables, but at ~45 ms a page it is only the fallback: `table_grids`,
-called by the pipeline when the parse of the text layer came out incomplete (extract/table_fallback.py).
+`find_tables()` reads ruled tables as tables, but at ~45 ms a page it is only the fallback, in
+extract/table_fallback.py: when the parse of the text layer came out incomplete, the pipeline calls its
+`read_tables`, which reads the pages whose text names the statistics tables, within the fallback's limits.
+`read_pdf(tables=True)` reads every page's ruled tables (`table_grids`), without limits.
 
 Page headers and footers (a unit name, "第 3 页 共 5 页", "- 3 -") are lines that repeat, digits aside,
 at the top or bottom of most pages; they are dropped, and so are bare page numbers when they count up
