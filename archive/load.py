@@ -368,24 +368,6 @@ class PreparedRows:
     unknown_labels: list[str]
 
 
-@dataclass
-class Pending:
-    """Rows of the records written so far in a batch, inserted together (one executemany per table, in key order)
-    when the batch ends, inside the batch's transaction: with ids that are hashes, rows inserted one report at a
-    time land all over every B-tree, and FTS5 writes a new segment whenever a rowid is lower than the previous
-    one in the transaction, so per-report inserts made one tiny index segment per report."""
-
-    reports: list[tuple] = field(default_factory=list)
-    search: list[tuple] = field(default_factory=list)
-    sections: list[tuple] = field(default_factory=list)
-    cells: list[tuple] = field(default_factory=list)
-    checks: list[tuple] = field(default_factory=list)
-    wide: dict[str, list[tuple]] = field(default_factory=dict)
-    documents: list[tuple] = field(default_factory=list)
-    report_documents: list[tuple] = field(default_factory=list)
-    ids: set[int] = field(default_factory=set)
-
-
 REPORT_COLUMNS = tuple(c.name for c in REPORTS.columns)
 INSERT_REPORT = upsert_sql("reports", REPORT_COLUMNS)
 INSERT_CELL = upsert_sql("cells", [c.name for c in CELLS.columns])
@@ -660,7 +642,8 @@ class Loader:
             for lab in label_rows()
             if (lab.table_name, lab.row_key) in CROSS_YEAR_CELLS
         }
-        self.pending = Pending()
+        # report id -> (its reports row, its other rows) for the records written so far in the batch (write_pending)
+        self.pending: dict[int, tuple[tuple, PreparedRows]] = {}
         # body id -> what this run last wrote for it: writing the same resolution again would change nothing
         self.bodies_written: dict[int, tuple] = {}
 
@@ -671,7 +654,7 @@ class Loader:
         counted as unchanged or superseded. Its rows are queued; write_pending inserts them (the caller's
         transaction spans both)."""
         item = record if isinstance(record, Prepared) else self.preparer.identify(record, line_hash)
-        if item.report_id in self.pending.ids:  # the same source bytes twice in a batch: decide against the first
+        if item.report_id in self.pending:  # the same source bytes twice in a batch: decide against the first
             self.write_pending()
         existing = self.conn.execute(
             "SELECT content_hash, extractor_version, body_id, year FROM reports WHERE id = ?", (item.report_id,)
@@ -704,17 +687,7 @@ class Loader:
             (None,),
         ):
             report = {**report, "archived": f"/-/archived/{sha}"}
-        pending = self.pending
-        pending.ids.add(item.report_id)
-        pending.reports.append(tuple(report.get(c) for c in REPORT_COLUMNS))
-        pending.search.append(rows.search)
-        pending.sections += rows.sections
-        pending.cells += rows.cells
-        pending.checks += rows.checks
-        for name, row in rows.wide.items():
-            pending.wide.setdefault(name, []).append(row)
-        pending.documents += rows.documents
-        pending.report_documents += rows.report_documents
+        self.pending[item.report_id] = (tuple(report.get(c) for c in REPORT_COLUMNS), rows)
         for message in rows.unknown_labels:
             _issue(self.conn, file, line, "cell_unknown_label", message)
             summary.issues += 1
@@ -722,25 +695,30 @@ class Loader:
         summary.written += 1
 
     def write_pending(self) -> None:
-        """Insert the queued rows: one executemany per table, each sorted by its key (B-tree pages filled in
-        order; the search index gets ascending rowids, so FTS5 writes one segment per batch)."""
-        pending, self.pending = self.pending, Pending()
-        if not pending.ids:
+        """Insert the rows of the records written so far in the batch, inside its transaction: one executemany per
+        table, each sorted by its key. With ids that are hashes, rows inserted one report at a time land all over
+        every B-tree, and FTS5 writes a new segment whenever a rowid is lower than the previous one in the
+        transaction (per-report inserts made one tiny index segment per report); sorted, B-tree pages fill in order
+        and FTS5 writes one segment per batch."""
+        pending, self.pending = self.pending, {}
+        if not pending:
             return
-        self.conn.executemany(INSERT_REPORT, sorted(pending.reports))
-        index_entries(self.conn, pending.search)
-        self.conn.executemany(INSERT_SECTION, sorted(pending.sections))
-        self.conn.executemany(INSERT_CELL, sorted(pending.cells))  # (report_id, label_id) first: unique
-        self.conn.executemany(INSERT_CHECK, sorted(pending.checks))  # id first: unique
-        for name, rows in pending.wide.items():
-            # report_id first: unique
-            self.conn.executemany(upsert_sql(name, self.preparer.wide_columns[name]), sorted(rows))
-        self.conn.executemany(INSERT_DOCUMENT, pending.documents)
-        self.conn.executemany(INSERT_REPORT_DOCUMENT, pending.report_documents)
+        batch = [rows for _, rows in pending.values()]
+        self.conn.executemany(INSERT_REPORT, sorted(report for report, _ in pending.values()))
+        index_entries(self.conn, [rows.search for rows in batch])
+        self.conn.executemany(INSERT_SECTION, sorted(row for rows in batch for row in rows.sections))
+        # (report_id, label_id) first: unique
+        self.conn.executemany(INSERT_CELL, sorted(row for rows in batch for row in rows.cells))
+        self.conn.executemany(INSERT_CHECK, sorted(row for rows in batch for row in rows.checks))  # id first: unique
+        for name, columns in self.preparer.wide_columns.items():
+            wide = sorted(rows.wide[name] for rows in batch if name in rows.wide)  # report_id first: unique
+            self.conn.executemany(upsert_sql(name, columns), wide)
+        self.conn.executemany(INSERT_DOCUMENT, [row for rows in batch for row in rows.documents])
+        self.conn.executemany(INSERT_REPORT_DOCUMENT, [row for rows in batch for row in rows.report_documents])
 
     def forget(self) -> None:
         """After a rolled-back batch: nothing queued, and no body taken as already written."""
-        self.pending = Pending()
+        self.pending = {}
         self.bodies_written.clear()
 
     def _delete_children(self, report_id: int) -> None:
