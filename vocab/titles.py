@@ -17,6 +17,9 @@ _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}（）《》“”、])\s+(?=[{_CJ
 _CHINESE_DIGITS = {"〇": "0", "○": "0", "零": "0", "Ｏ": "0", "O": "0", "一": "1", "二": "2", "三": "3",
                    "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_FULLWIDTH_DIGIT = re.compile("[０-９]")  # str.translate goes char by char through a dict: only when one is there
+_ANNUAL_WORDS = re.compile(r"年度报告|年报|年度工作报告")
+_TRAILING_LINK = re.compile(r"(?:关于|的)$")
 _EMPTY_BRACKETS = re.compile(r"[（(【\[]\s*[）)】\]]")
 _ARABIC_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _CHINESE_YEAR = re.compile(r"([一二〇○零Ｏ][〇○零一二三四五六七八九Ｏ]{3})\s*年")
@@ -49,8 +52,10 @@ _LOOKALIKES: tuple[tuple[str, str], ...] = (
 def clean_title(title: str) -> str:
     """The title stripped, without spaces between Chinese characters, full-width digits made ASCII."""
     text = unicodedata.normalize("NFC", title or "").strip()
-    text = _SPACE_BETWEEN_CJK.sub("", text).translate(_FULLWIDTH_DIGITS)
-    return re.sub(r"\s+", " ", text)
+    text = _SPACE_BETWEEN_CJK.sub("", text)
+    if _FULLWIDTH_DIGIT.search(text):
+        text = text.translate(_FULLWIDTH_DIGITS)
+    return " ".join(text.split())  # whitespace runs to one space (the text is stripped: none at either end)
 
 
 def _years(title: str) -> list[int]:
@@ -86,7 +91,7 @@ def issuing_body(title: str) -> str | None:
     text = _EMPTY_BRACKETS.sub(" ", _YEAR_WORDS.sub(" ", text))
     parts = [part.strip(" 　:：-—_|·、，,") for part in text.split()]
     body = "".join(part for part in parts if part)
-    body = re.sub(r"(?:关于|的)$", "", body)
+    body = _TRAILING_LINK.sub("", body)
     return body or None
 
 
@@ -102,7 +107,7 @@ def is_annual_report_title(title: str) -> tuple[bool, str]:
         return False, "empty title"
     if "信息公开" not in text and "政务公开" not in text:
         return False, "no 政府信息公开 in the title (e.g. a company 年报)"
-    if not re.search(r"年度报告|年报|年度工作报告", text) and not ("年度" in text and "工作报告" in text):
+    if not _ANNUAL_WORDS.search(text) and not ("年度" in text and "工作报告" in text):
         return False, "no 年度报告/年报 in the title"
     for word, reason in _LOOKALIKES:
         if word in text:
