@@ -11,7 +11,6 @@ headers, footers and page numbers dropped, paragraphs kept one per line.
 from __future__ import annotations
 
 import re
-import statistics
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -129,19 +128,15 @@ def has_cjk(text: str) -> bool:
     return bool(_CJK_CHAR.search(text))
 
 
-def repeated_margins(pages: dict[int, list[str]]) -> set[str]:
-    """Lines that open or close most pages (running headers and footers), compared without digits."""
-    if len(pages) < 3:
+def repeated_margins(edges: Iterable[tuple[str, str]], page_count: int) -> set[str]:
+    """Lines that open or close most pages (running headers and footers), compared without digits.
+    `edges`: the first and last line with text of each page that has one (stripped)."""
+    if page_count < 3:
         return set()
     counts: Counter[str] = Counter()
-    for lines in pages.values():
-        first = next((line.strip() for line in lines if line.strip()), None)
-        if first is None:
-            continue
-        last = next(line.strip() for line in reversed(lines) if line.strip())
-        edges = {_DIGIT_RUN.sub("#", first), _DIGIT_RUN.sub("#", last)}
-        counts.update(edges)
-    return {line for line, n in counts.items() if n >= max(3, len(pages) // 2 + 1)}
+    for first, last in edges:
+        counts.update({_DIGIT_RUN.sub("#", first), _DIGIT_RUN.sub("#", last)})
+    return {line for line, n in counts.items() if n >= max(3, page_count // 2 + 1)}
 
 
 def drop_page_furniture(lines: Sequence[Line], *, bare_numbers: bool = True) -> list[Line]:
@@ -157,17 +152,20 @@ def drop_page_furniture(lines: Sequence[Line], *, bare_numbers: bool = True) -> 
 def without_page_furniture(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
     """Both views of `drop_page_furniture` in one pass: (for the text, bare page-closing numbers dropped;
     for the tables, those kept)."""
-    pages: dict[int, list[str]] = {}
-    for line in lines:
-        if line.page is not None:
-            pages.setdefault(line.page, []).append(line.text)
-    margins = repeated_margins(pages)
-    last_of_page = _last_content_line_per_page(lines) if len(pages) > 1 else set()
+    texts = [line.text.strip() for line in lines]
+    first: dict[int, int] = {}  # page -> index of its first line with text
+    last: dict[int, int] = {}  # page -> index of its last line with text
+    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        if text and line.page is not None:
+            first.setdefault(line.page, index)
+            last[line.page] = index
+    page_count = len({line.page for line in lines} - {None})
+    margins = repeated_margins(((texts[first[page]], texts[last[page]]) for page in first), page_count)
+    last_of_page = set(last.values()) if page_count > 1 else set()
     for_text: list[Line] = []
     for_tables: list[Line] = []
     page_number, masked = _PAGE_NUMBER.match, _DIGIT_RUN.sub
-    for index, line in enumerate(lines):
-        text = line.text.strip()
+    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
         if len(text) <= 24 and page_number(text):
             continue
         if margins and masked("#", text) in margins:
@@ -178,31 +176,26 @@ def without_page_furniture(lines: Sequence[Line]) -> tuple[list[Line], list[Line
     return for_text, for_tables
 
 
-def _last_content_line_per_page(lines: Sequence[Line]) -> set[int]:
-    last: dict[int, int] = {}
-    for index, line in enumerate(lines):
-        if line.page is not None and line.text.strip():
-            last[line.page] = index
-    return set(last.values())
-
-
 def wrap_width(texts: Iterable[str]) -> int | None:
-    """The width a PDF wrapped its paragraphs at: the commonest width among long lines (None if no wrapping)."""
+    """The width a PDF wrapped its paragraphs at: the commonest width among long lines (None if no wrapping).
+
+    The commonest of the widths at or above the median (the first seen on a tie), or the top decile less 2
+    if wider: `statistics.median` and `statistics.quantiles(n=10)[-1]` (exclusive method) written out on
+    one sorted copy, the module's pure-Python generality being most of the paragraphs' time."""
     widths = [w for w in map(display_width, [t for t in texts if len(t) >= 16]) if w >= 40]  # width <= 2.5 × len
-    if len(widths) < 3:
+    count = len(widths)
+    if count < 3:
         return None
-    median = statistics.median(widths)
-    high = [w for w in widths if w >= median]
-    return max(Counter(high).most_common(1)[0][0], int(statistics.quantiles(widths, n=10)[-1]) - 2)
-
-
-def _continues(previous: str, following: str, width: int | None) -> bool:
-    """Whether `following` continues the sentence `previous` was wrapped in."""
-    if width is None or not previous or not following or 2 * len(previous) < width - 6:
-        return False
-    if previous.endswith(_SENTENCE_END) or _HEADING_START.match(following):
-        return False
-    return display_width(previous) >= width - 6
+    ordered = sorted(widths)
+    half = count // 2
+    median = ordered[half] if count % 2 else (ordered[half - 1] + ordered[half]) / 2
+    common = Counter(w for w in widths if w >= median)
+    commonest = max(common, key=common.__getitem__)
+    m = count + 1
+    j = min(max(9 * m // 10, 1), count - 1)
+    delta = 9 * m - j * 10
+    top_decile = (ordered[j - 1] * (10 - delta) + ordered[j] * delta) / 10
+    return max(commonest, int(top_decile) - 2)
 
 
 def _join(previous: str, following: str) -> str:
@@ -212,15 +205,21 @@ def _join(previous: str, following: str) -> str:
 
 
 def paragraphs(lines: Sequence[Line]) -> list[str]:
-    """Paragraphs from wrapped lines: a full-width line without a sentence end continues on the next text line."""
+    """Paragraphs from wrapped lines: a full-width line without a sentence end continues on the next text line
+    (its display width within 6 of the wrap width, the next line not opening a heading)."""
     texts = [line.text.strip() for line in lines]
     width = wrap_width(texts)
+    if width is None:
+        return [text for text in texts if text]
+    full = width - 6
+    heading = _HEADING_START.match
     out: list[str] = []
     previous = ""
     for text in texts:
         if not text:
             continue
-        if out and _continues(previous, text, width):
+        if (out and 2 * len(previous) >= full and not previous.endswith(_SENTENCE_END)
+                and display_width(previous) >= full and not heading(text)):
             out[-1] = _join(out[-1], text)
         else:
             out.append(text)

@@ -1,9 +1,22 @@
 """Label and text normalisation: one key for every way a label is written; PDF wraps joined in the text."""
 
+import random
+import statistics
+from collections import Counter
+
 import pytest
 
 from extract.document import Line
-from extract.normalize import clean_label, clean_text, join_cjk, label_key, strip_ordinal, to_halfwidth
+from extract.normalize import (
+    clean_label,
+    clean_text,
+    display_width,
+    join_cjk,
+    label_key,
+    strip_ordinal,
+    to_halfwidth,
+    wrap_width,
+)
 
 
 @pytest.mark.parametrize(
@@ -93,3 +106,21 @@ def test_page_numbers_and_running_headers_are_dropped():
 def test_a_bare_number_is_a_page_number_only_at_the_end_of_a_page():
     lines = [Line("表格", 1), Line("0", 1), Line("正文", 1), Line("1", 1), Line("下一页", 2), Line("2", 2)]
     assert clean_text(lines).split("\n") == ["表格", "0", "正文", "下一页"]
+
+
+def _wrap_width_by_statistics(texts: list[str]) -> int | None:
+    """wrap_width as first written, with the statistics module."""
+    widths = [w for w in map(display_width, [t for t in texts if len(t) >= 16]) if w >= 40]
+    if len(widths) < 3:
+        return None
+    median = statistics.median(widths)
+    high = [w for w in widths if w >= median]
+    return max(Counter(high).most_common(1)[0][0], int(statistics.quantiles(widths, n=10)[-1]) - 2)
+
+
+def test_the_wrap_width_is_the_median_and_decile_rule_of_the_statistics_module():
+    rng = random.Random(3)
+    for _ in range(3000):
+        texts = ["字" * rng.choice([rng.randint(5, 60), rng.randint(38, 42)]) + "a" * rng.randint(0, 9)
+                 for _ in range(rng.randint(0, 30))]
+        assert wrap_width(texts) == _wrap_width_by_statistics(texts)
