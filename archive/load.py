@@ -342,8 +342,10 @@ class Prepared:
     """What a record becomes before it meets the archive: ids, the content hash, the body's resolution and every
     row to insert. Computing it needs no database, so with workers it is made in other processes.
 
-    `rows` is None for a record whose content hash equals the one the archive held when the load started (it is
-    most likely unchanged, so the rows are not built); `line` then keeps its bytes, in case it is not."""
+    A worker leaves `rows` None for a record whose content hash equals the one the archive held when the load
+    started (it is most likely unchanged, so the rows are not built); `line` then keeps its bytes, in case it is
+    not. Made in this process (Preparer.identify), `rows` is always None: the loader builds them from the record
+    once it is to be written."""
 
     report_id: int
     content_hash: str
@@ -991,8 +993,8 @@ def prepared_records(
 
 
 def default_workers(paths: list[Path]) -> int:
-    """Worker processes for preparing records: one per CPU (the loader's own process mostly waits on SQLite),
-    none for inputs too small to repay starting them."""
+    """Worker processes for preparing records: one per CPU (the loader's own process mostly waits on SQLite), at
+    most MAX_WORKERS, and none for inputs too small to repay starting them."""
     size = sum(p.stat().st_size for p in paths if p.exists())
     if size < PARALLEL_MIN_BYTES:
         return 0
