@@ -434,10 +434,10 @@ class Preparer:
         content_hash = canonical_hash({"record": line_hash or record, "raw": raw})
         return Prepared(report_id_for(record), content_hash, record.get("extractor_version"))
 
-    def prepare(self, record: dict, line_hash: str | None, line: bytes | None = None) -> Prepared:
+    def prepare(self, record: dict, line_hash: str, line: bytes) -> Prepared:
         """The record's id, hash and, unless the archive already held this very content, all of its rows."""
         item = self.identify(record, line_hash)
-        if line is not None and self.loaded.get(item.report_id) == item.content_hash:
+        if self.loaded.get(item.report_id) == item.content_hash:
             item.line = line
         else:
             item.rows = self.rows(record, item.report_id, item.content_hash)
