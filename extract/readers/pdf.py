@@ -24,6 +24,7 @@ import io
 import math
 import re
 from collections import Counter
+from itertools import repeat
 from operator import itemgetter, methodcaller
 
 import pypdfium2 as pdfium
@@ -79,7 +80,7 @@ def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False)
         pdf.close()
     if scanned:
         return _hand_over_to_ocr(data, limits, count)
-    document.lines = [Line(text, page) for page, text in _without_furniture(pages)]
+    document.lines = _without_furniture(pages)
     if tables:
         document.tables = table_grids(data)
     return document
@@ -132,7 +133,7 @@ def _ocr_image_pages(
         return document
     readings = [
         EngineResult(engine, Document(media_type=PDF, method=document.method, pages=document.pages, ocr=True,
-                                      lines=[Line(text, page) for page, text in _without_furniture(engine_lines)]),
+                                      lines=_without_furniture(engine_lines)),
                      *seconds[engine])
         for engine, engine_lines in engine_pages.items()
     ]
@@ -415,30 +416,37 @@ def _position(start: int, count: int, x: float, box: _CharBoxes) -> int:
     return low
 
 
-def _without_furniture(pages: list[list[str]]) -> list[tuple[int, str]]:
-    """(page, line) for every line that is not a running header, footer or page number."""
-    repeated = _repeated_edge_lines(pages)
+def _without_furniture(pages: list[list[str]]) -> list[Line]:
+    """Every line that is not a running header, footer or page number, with its page number."""
+    edges = [_edge_shapes(lines) for lines in pages]
+    repeated = _repeated_edge_lines(edges)
     numbered = _numbered_edges(pages)
-    kept: list[tuple[int, str]] = []
-    for page_number, lines in enumerate(pages, start=1):
-        edges = set(range(min(EDGE_LINES, len(lines)))) | set(range(max(0, len(lines) - EDGE_LINES), len(lines)))
-        dropped = {i for i in edges if _shape(lines[i]) in repeated or (page_number, i) in numbered}
-        kept.extend([(page_number, line) for index, line in enumerate(lines) if index not in dropped])
+    kept: list[Line] = []
+    for page_number, (lines, shapes) in enumerate(zip(pages, edges, strict=True), start=1):
+        if repeated or numbered:
+            dropped = [i for i, shape in shapes.items() if shape in repeated or (page_number, i) in numbered]
+            if dropped:
+                lines = [line for index, line in enumerate(lines) if index not in dropped]
+        kept += map(Line, lines, repeat(page_number))
     return kept
 
 
-def _shape(line: str) -> str:
-    return DIGITS.sub("#", "".join(line.split()))
+def _edge_shapes(lines: list[str]) -> dict[int, str]:
+    """The shape (blanks out, digits masked) of each of a page's first and last EDGE_LINES lines, by index."""
+    count = len(lines)
+    indexes = sorted({*range(min(EDGE_LINES, count)), *range(max(0, count - EDGE_LINES), count)})
+    return {index: DIGITS.sub("#", "".join(lines[index].split())) for index in indexes}
 
 
-def _repeated_edge_lines(pages: list[list[str]]) -> set[str]:
-    """Line shapes (digits masked) found at the top or bottom of most pages, bare numbers excepted."""
-    if len(pages) < 2:
+def _repeated_edge_lines(edges: list[dict[int, str]]) -> set[str]:
+    """Line shapes found at the top or bottom of most pages (`edges`: each page's edge shapes), bare
+    numbers excepted."""
+    if len(edges) < 2:
         return set()
     counts: Counter[str] = Counter()
-    for lines in pages:
-        counts.update({_shape(line) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
-    needed = max(2, math.ceil(0.6 * len(pages)))
+    for shapes in edges:
+        counts.update(set(shapes.values()))
+    needed = max(2, math.ceil(0.6 * len(edges)))
     return {shape for shape, n in counts.items() if n >= needed and shape != "#"}
 
 
