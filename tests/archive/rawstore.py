@@ -7,6 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+from archive.synthetic import make_record
+
 CAPTURES_SQL = """
 CREATE TABLE captures (
     id INTEGER PRIMARY KEY, run_id INTEGER, url TEXT NOT NULL, final_url TEXT, method TEXT, status INTEGER,
@@ -106,3 +108,10 @@ def make_raw_store(root: Path, portal: str = "smx") -> dict:
     }
     (root / "reports.jsonl").write_text(json.dumps(entry, ensure_ascii=False) + "\n", encoding="utf-8")
     return {"pdf_sha": pdf_sha, "page_sha": page_sha, "page_url": page_url, "pdf_url": pdf_url}
+
+
+def stored_pdf_record(info: dict) -> dict:
+    """A record of the store's report (党政办公室, 2023) whose source is the PDF attachment make_raw_store stored."""
+    record = make_record(body="党政办公室", year=2023, seed=3)
+    record["source"] = {"path": "x.pdf", "sha256": info["pdf_sha"], "media_type": "application/pdf", "size": 60}
+    return record

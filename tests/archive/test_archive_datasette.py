@@ -18,7 +18,7 @@ from archive.schema import TABLES, wide_tables
 from archive.synthetic import make_record
 from tests.archive.corpus import write_jsonl
 from tests.archive.datasette_client import Client
-from tests.archive.rawstore import make_raw_store
+from tests.archive.rawstore import make_raw_store, stored_pdf_record
 
 
 @pytest.fixture
@@ -180,8 +180,7 @@ def test_the_report_page_shows_the_three_tables_a_chart_and_its_links(client, ar
 def test_archived_copies_are_linked_and_served_so_they_cannot_run_script(tmp_path):
     raw = tmp_path / "raw"
     info = make_raw_store(raw)
-    record = make_record(body="党政办公室", year=2023, seed=3)
-    record["source"] = {"path": "x.pdf", "sha256": info["pdf_sha"], "media_type": "application/pdf", "size": 60}
+    record = stored_pdf_record(info)
     record["representations"] = [
         {"sha256": info["page_sha"], "media_type": "text/html", "method": "html", "cells": 0, "chosen": False}
     ]

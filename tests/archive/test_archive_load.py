@@ -19,7 +19,7 @@ from archive.synthetic import make_record
 from extract.template import load_template
 from govreports.commands.archive import load as load_command
 from tests.archive.corpus import corpus, write_jsonl
-from tests.archive.rawstore import make_raw_store
+from tests.archive.rawstore import make_raw_store, stored_pdf_record
 
 
 def query(db: Path, sql: str, params=()) -> list[tuple]:
@@ -305,8 +305,7 @@ def test_worker_processes_build_the_same_archive_as_one_process(tmp_path):
 def test_worker_processes_reload_a_crawl_without_writing_anything(tmp_path):
     raw = tmp_path / "raw"
     info = make_raw_store(raw)
-    record = make_record(body="党政办公室", year=2023, seed=3)
-    record["source"] = {"path": "x.pdf", "sha256": info["pdf_sha"], "media_type": "application/pdf", "size": 60}
+    record = stored_pdf_record(info)
     path = write_jsonl(tmp_path / "r.jsonl", [record, *corpus()])
     db = tmp_path / "archive.db"
     load([path], db, raw_dir=raw, workers=2)
