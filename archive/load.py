@@ -1038,10 +1038,11 @@ def _load_records(
         if progress:
             progress(summary)
 
-    # one pass over the reports (no index holds content_hash, and each row carries its text): id -> content hash
-    held = dict(db.conn.execute("SELECT id, content_hash FROM reports"))
-    known = None if loader.raw else set(held.values())
     workers = default_workers(paths) if workers is None else workers
+    # id -> content hash of the archive's reports, for the known set (without a raw store) and for the workers: read
+    # in one pass, and only when one of them needs it (no index holds content_hash; each row carries its text)
+    held = dict(db.conn.execute("SELECT id, content_hash FROM reports")) if workers > 0 or not loader.raw else {}
+    known = None if loader.raw else set(held.values())
     deferred = workers > 0 and not held
     if deferred:  # a large load into an empty archive: these indexes are built once at the end, sorted
         with db.conn:
