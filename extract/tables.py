@@ -31,9 +31,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 
 from rapidfuzz import fuzz
 
@@ -56,24 +57,17 @@ _ORDINAL_TAIL = re.compile(
 )
 
 
-@dataclass(slots=True)
-class Item:
-    """A label or a value as found, with where it came from (source row = text line or grid row).
-
-    `core` (a label's key without its ordinal) is filled when a label is made (`_label`): the parser
-    reads it for every label many times, and a plain slot is far cheaper than a cached property."""
-
-    kind: str
-    text: str
-    page: int | None
-    source_row: int
-    from_grid: bool = False
-    column: int | None = None  # the cell's column in its grid (grids only)
-    core: str = ""
+# An item is a label or a value as found, with where it came from (source row = text line or grid row):
+# (kind, text, page, source row, from a grid, the cell's column in its grid (grids only), core). `core` (a
+# label's key without its ordinal, "" for values) is filled when a label is made (`_label`): the parser reads
+# it for every label many times. Plain tuples, read through these indexes or unpacked: a report has hundreds
+# of items, and a tuple is made several times faster than an object with slots.
+Item = tuple[str, str, int | None, int, bool, int | None, str]
+KIND, TEXT, PAGE, SOURCE_ROW, FROM_GRID, COLUMN, CORE = range(7)
 
 
 def _label(text: str, page: int | None, row: int, from_grid: bool = False, column: int | None = None) -> Item:
-    return Item("label", text, page, row, from_grid, column, label_key(text, ordinal=False))
+    return ("label", text, page, row, from_grid, column, label_key(text, ordinal=False))
 
 
 # Values are frozen and the same few tokens ("0", "1", "—") fill most cells: parse and classify each once.
@@ -99,9 +93,9 @@ def _tab_cells_to_items(cells: list[str], page: int | None, row: int, from_grid:
         if kind == "label":
             items.append(_label(cell.strip(), page, row, from_grid, index if from_grid else None))
         elif kind == "value":
-            items.append(Item("value", cell.strip(), page, row, from_grid, index if from_grid else None))
+            items.append(("value", cell.strip(), page, row, from_grid, index if from_grid else None, ""))
         elif index > last_label and _blank_counts(kinds, index, last_label, from_grid):
-            items.append(Item("value", "", page, row, from_grid, index if from_grid else None))
+            items.append(("value", "", page, row, from_grid, index if from_grid else None, ""))
     return items
 
 
@@ -113,22 +107,23 @@ def _blank_counts(kinds: list[str], index: int, last_label: int, from_grid: bool
     return before and any(k != "empty" for k in kinds[index + 1 :])
 
 
-def _text_line_to_items(text: str, page: int | None, row: int) -> list[Item]:
+def _text_line_to_items(text: str, page: int | None, row: int, items: list[Item]) -> None:
+    """A text line's items: tab-separated cells, or whitespace-separated tokens where a run of label tokens
+    is one label (a token of decimal digits is a value without asking `_is_value`)."""
     if "\t" in text:
-        return _tab_cells_to_items(text.split("\t"), page, row, from_grid=False)
-    items: list[Item] = []
-    label: list[str] = []  # a run of label tokens is one label
+        items.extend(_tab_cells_to_items(text.split("\t"), page, row, from_grid=False))
+        return
+    label: list[str] = []
     for token in text.split():
-        if _is_value(token):
+        if token.isdecimal() or _is_value(token):
             if label:
                 items.append(_label(" ".join(label), page, row))
                 label = []
-            items.append(Item("value", token, page, row))
+            items.append(("value", token, page, row, False, None, ""))
         else:
             label.append(token)
     if label:
         items.append(_label(" ".join(label), page, row))
-    return items
 
 
 def is_prose(text: str) -> bool:
@@ -142,9 +137,9 @@ def items_from_lines(lines: list[Line]) -> list[Item]:
     items: list[Item] = []
     for row, line in enumerate(lines):
         if is_prose(line.text):
-            items.append(Item("prose", line.text, line.page, row))
+            items.append(("prose", line.text, line.page, row, False, None, ""))
         else:
-            items.extend(_text_line_to_items(line.text, line.page, row))
+            _text_line_to_items(line.text, line.page, row, items)
     return items
 
 
@@ -185,17 +180,20 @@ class Stream:
     keys: str = ""
     starts: list[int] = field(default_factory=list)  # item index -> its first key char (or the next item's)
     by_core: dict[str, list[int]] = field(default_factory=dict)  # a label's core -> its items, in order
+    values: list[int] = field(default_factory=list)  # the value items, in order
 
     def __post_init__(self) -> None:
         parts: list[str] = []
-        starts, by_core = self.starts, self.by_core
+        starts, by_core, values = self.starts, self.by_core, self.values
         offset = 0
         for index, item in enumerate(self.items):
             starts.append(offset)
-            if item.kind != "label":
+            if item[KIND] != "label":
+                if item[KIND] == "value":
+                    values.append(index)
                 continue
-            by_core.setdefault(item.core, []).append(index)
-            key = _label_key_positions(item.text)[0]
+            by_core.setdefault(item[CORE], []).append(index)
+            key = _label_key_positions(item[TEXT])[0]
             parts.append(key)
             offset += len(key)
         self.keys = "".join(parts)
@@ -242,7 +240,7 @@ class Stream:
         pieces: list[str] = []
         last_owner = spans[-1][0]
         for index, first, last in spans:
-            text = self.items[index].text
+            text = self.items[index][TEXT]
             written = _label_key_positions(text)[1]
             begin, stop = written[first - starts[index]], written[last - starts[index]] + 1
             if not pieces:
@@ -292,8 +290,8 @@ def _first_anchor(items: list[Item], position: int, anchors: tuple[frozenset[str
     whole, prefixes, contained = anchors
     for index in range(position, len(items)):
         item = items[index]
-        if item.kind == "label":
-            core = item.core
+        if item[KIND] == "label":
+            core = item[CORE]
             if core in whole or core.startswith(prefixes) or contained in core:
                 return index
     return None
@@ -320,18 +318,24 @@ def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int,
 def _header_start(items: list[Item], hit: int, floor: int) -> int:
     """Back from an anchor over the rows above it that hold no number (a grid's header rows), so that
     a table found by its first row label keeps its column headers."""
-    rows_with_numbers = {item.source_row for item in items[floor:hit] if item.kind == "value" and item.text}
+    rows_with_numbers = {item[SOURCE_ROW] for item in items[floor:hit] if item[KIND] == "value" and item[TEXT]}
     start = hit
-    while start > floor and items[start - 1].kind != "prose" and items[start - 1].source_row not in rows_with_numbers:
+    while start > floor and items[start - 1][KIND] != "prose" and items[start - 1][SOURCE_ROW] not in rows_with_numbers:
         start -= 1
     return start
 
 
+_LATER_SECTIONS: dict[str, frozenset[str]] = {}
+
+
 def _region_end(items: list[Item], start: int, template: Template) -> int:
     """The last table ends at the next section heading (五 or 六), or at the end of the stream."""
-    later = set().union(*(_section_cores(template, s.number) for s in template.sections if s.number >= 5))
+    if template.id not in _LATER_SECTIONS:
+        _LATER_SECTIONS[template.id] = frozenset().union(
+            *(_section_cores(template, s.number) for s in template.sections if s.number >= 5))
+    later = _LATER_SECTIONS[template.id]
     for index in range(start + 1, len(items)):
-        if items[index].kind == "label" and items[index].core in later:
+        if items[index][KIND] == "label" and items[index][CORE] in later:
             return index
     return len(items)
 
@@ -537,18 +541,18 @@ def _value_warning(table: Table, block: Block, row: Label, col: Label, item: Ite
     """What is odd about a value cell, if anything: blank, money in another unit, a fraction, a negative count."""
     if value.number is None:
         code, detail = "cell_blank", {"reason": value.absent_reason}
-        message = f"written as {item.text!r}, kept absent"
+        message = f"written as {item[TEXT]!r}, kept absent"
     elif value.unit in MONEY_UNITS and value.unit != block.unit:
         code, detail = "unit_in_cell", {"unit": value.unit, "declared_unit": block.unit}
-        message = f"{item.text} carries its own unit (declared: {block.unit or 'none'}); the number is kept as written"
+        message = f"{item[TEXT]} carries its own unit (declared: {block.unit or 'none'}); the number is kept as written"
     elif value.not_integer:
-        code, detail, message = "not_integer", {}, f"{item.text} is not a whole number"
+        code, detail, message = "not_integer", {}, f"{item[TEXT]} is not a whole number"
     elif isinstance(value.number, int) and value.number < 0 and col.value_type != "signed_integer":
-        code, detail, message = "negative_value", {}, f"negative count {item.text}"
+        code, detail, message = "negative_value", {}, f"negative count {item[TEXT]}"
     else:
         return None
-    return {"code": code, **detail, "table": table.name, "row": row.label, "col": col.label, "raw": item.text,
-            "page": item.page, "message": f"{row.label} / {col.label}: {message}"}
+    return {"code": code, **detail, "table": table.name, "row": row.label, "col": col.label, "raw": item[TEXT],
+            "page": item[PAGE], "message": f"{row.label} / {col.label}: {message}"}
 
 
 def _header_col_raw(stream: Stream, block: Block, low: int, high: int) -> dict[str, str]:
@@ -563,26 +567,27 @@ def _header_col_raw(stream: Stream, block: Block, low: int, high: int) -> dict[s
     return found
 
 
-def _values_between(items: list[Item], start_item: int, stop_item: int) -> list[int]:
-    return [i for i in range(start_item + 1, stop_item) if items[i].kind == "value"]
+def _values_between(stream: Stream, start_item: int, stop_item: int) -> list[int]:
+    """The value items after one item and before another."""
+    values = stream.values
+    return values[bisect_right(values, start_item) : bisect_left(values, stop_item)]
 
 
 def _is_repeat(items: list[Item], extra: list[int], taken: list[int]) -> bool:
     """Extra values that only repeat a merged cell (same text, same grid row) or are blank are not data."""
-    texts = {items[i].text for i in taken}
-    return all(items[i].text == "" or (items[i].from_grid and items[i].text in texts) for i in extra)
+    texts = {items[i][TEXT] for i in taken}
+    return all(items[i][TEXT] == "" or (items[i][FROM_GRID] and items[i][TEXT] in texts) for i in extra)
 
 
 def assign_rows(stream: Stream, table: Table, matches: list[RowMatch | None], region_end: int, method: str,
                 result: ParsedTables) -> None:
     """Cells of every found row: the first n values after its label, before the next found label."""
-    items = stream.items
     found = [(i, m) for i, m in enumerate(matches) if m is not None]
     rows = _table_rows(table).rows
     headers: dict[str, dict[str, str]] = {}
     for position, (index, match) in enumerate(found):
         stop = found[position + 1][1].item if position + 1 < len(found) else region_end
-        values = _values_between(items, match.item, stop)
+        values = _values_between(stream, match.item, stop)
         next_index = found[position + 1][0] if position + 1 < len(found) else len(rows)
         skipped = rows[index + 1 : next_index]
         if match.block.key not in headers:  # the header above the block's first row found
@@ -597,7 +602,7 @@ def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int]
     n = len(match.block.cols)
     uncertain = match.score < CERTAIN_SCORE
     if len(values) < n:
-        result.warnings.append(_incomplete(table, match.row, [items[v].text for v in values], n))
+        result.warnings.append(_incomplete(table, match.row, [items[v][TEXT] for v in values], n))
         return
     by_header = _values_by_header(stream, match, values)
     if by_header is not None:
@@ -616,7 +621,7 @@ def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int]
                                                "(uncertain)"})
         return
     result.warnings.append({"code": "extra_values", "table": table.name, "row": match.row.label,
-                            "values": [items[v].text for v in extra],
+                            "values": [items[v][TEXT] for v in extra],
                             "message": f"{match.row.label}: {len(extra)} more values than columns; first {n} taken"})
 
 
@@ -625,15 +630,15 @@ def _values_by_header(stream: Stream, match: RowMatch, values: list[int]) -> lis
     declared column headers, when the header above names every declared column in its own grid column."""
     items = stream.items
     n = len(match.block.cols)
-    if len(values) <= n or not all(items[v].from_grid for v in values):
+    if len(values) <= n or not all(items[v][FROM_GRID] for v in values):
         return None
-    if len({items[v].source_row for v in values[:n + 1]}) != 1:
+    if len({items[v][SOURCE_ROW] for v in values[:n + 1]}) != 1:
         return None
-    row_values = [v for v in values if items[v].source_row == items[values[0]].source_row]
+    row_values = [v for v in values if items[v][SOURCE_ROW] == items[values[0]][SOURCE_ROW]]
     columns = _header_columns(stream, match)
     if columns is None or len(row_values) <= n:
         return None
-    by_column = {items[v].column: v for v in row_values}
+    by_column = {items[v][COLUMN]: v for v in row_values}
     picked = [by_column.get(columns[col.key]) for col in match.block.cols]
     return None if None in picked else picked
 
@@ -644,8 +649,8 @@ def _header_columns(stream: Stream, match: RowMatch) -> dict[str, int] | None:
     columns: dict[str, int] = {}
     for col in match.block.cols:
         names = {label_key(name.split("/")[-1]) for name in (col.label, *col.variants)}
-        hits = [item.column for item in items[: match.item]
-                if item.kind == "label" and item.from_grid and label_key(item.text) in names]
+        hits = [item[COLUMN] for item in items[: match.item]
+                if item[KIND] == "label" and item[FROM_GRID] and label_key(item[TEXT]) in names]
         if not hits:
             return None
         columns[col.key] = hits[-1]
@@ -659,11 +664,11 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
     name, row_label, row_key = table.name, row.label, row.key
     for col, index in zip(block.cols, values, strict=True):
         item = items[index]
-        value = _parse_value(item.text, col.value_type or default_type)
+        value = _parse_value(item[TEXT], col.value_type or default_type)
         number = value.number
         if number is not None:
             cell = {"table": name, "row": row_label, "col": col.label, "value": number, "row_key": row_key,
-                    "col_key": col.key, "label_raw": label_raw, "col_raw": header.get(col.key), "page": item.page,
+                    "col_key": col.key, "label_raw": label_raw, "col_raw": header.get(col.key), "page": item[PAGE],
                     "method": method, "uncertain": uncertain}
             if value.unit:
                 cell["unit_raw"] = value.unit
@@ -687,15 +692,15 @@ def assign_unlabelled_row(stream: Stream, table: Table, start: int, end: int, me
     block = table.blocks[0]
     row = block.rows[0]
     n = len(block.cols)
-    values = [i for i in range(start, end) if stream.items[i].kind == "value"]
+    values = [i for i in range(start, end) if stream.items[i][KIND] == "value"]
     # the values start on the first row that has a written value: blank cells of header rows are not values
-    first_row = next((stream.items[v].source_row for v in values if stream.items[v].text), None)
-    values = [v for v in values if first_row is not None and stream.items[v].source_row >= first_row]
+    first_row = next((stream.items[v][SOURCE_ROW] for v in values if stream.items[v][TEXT]), None)
+    values = [v for v in values if first_row is not None and stream.items[v][SOURCE_ROW] >= first_row]
     if len(values) < n:
-        result.warnings.append(_incomplete(table, row, [stream.items[v].text for v in values], n))
+        result.warnings.append(_incomplete(table, row, [stream.items[v][TEXT] for v in values], n))
         return
     taken = values[:n]
-    interrupted = any(stream.items[i].kind != "value" for i in range(taken[0], taken[-1] + 1))
+    interrupted = any(stream.items[i][KIND] != "value" for i in range(taken[0], taken[-1] + 1))
     _emit(stream, table, block, row, taken, "", {}, interrupted, method, result)
 
 
@@ -726,8 +731,22 @@ def _out_of_row_order(result: ParsedTables, found_rows: int) -> bool:
     return found_rows > 0 and incomplete >= max(3, found_rows // 2) and piled >= incomplete
 
 
+_DECLARED: dict[int, tuple[Table, frozenset[tuple[str, str]]]] = {}
+
+
+def _declared_cells(table: Table) -> frozenset[tuple[str, str]]:
+    """(row, col) of every cell the table declares (the entry holds the table, so its id is not reused)."""
+    entry = _DECLARED.get(id(table))
+    if entry is None or entry[0] is not table:
+        cells = frozenset((row.label, col.label) for block in table.blocks for row in block.rows for col in block.cols)
+        entry = _DECLARED[id(table)] = (table, cells)
+    return entry[1]
+
+
 def _missing_warnings(table: Table, cells: list[dict]) -> list[dict]:
-    have = {(c["row"], c["col"]) for c in cells}
+    have = set(map(itemgetter("row", "col"), cells))
+    if have >= _declared_cells(table):
+        return []
     warnings = []
     for block in table.blocks:
         for row in block.rows:

@@ -1,9 +1,11 @@
 """The table parser's shortcuts give exactly what the general code gives, and step aside when unsure."""
 
 import random
+import sys
 
 from extract.document import Line
 from extract.tables import Stream, _ordered_chain, _searched_chain, items_from_lines
+from extract.values import is_value
 
 
 def _candidates(rng: random.Random) -> list[list[tuple[int, int]]]:
@@ -48,3 +50,13 @@ def test_a_label_read_between_two_key_positions_is_the_label_read_at_each_positi
     for start in range(len(stream.keys)):
         for end in range(start, len(stream.keys) + 1):
             assert stream.raw_label_between(start, end) == stream.raw_label(list(range(start, end)))
+
+
+def test_a_token_of_decimal_digits_is_a_value_as_is_value_says():
+    digits = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isdecimal()]
+    rng = random.Random(1)
+    for digit in digits:
+        assert is_value(digit)
+    for _ in range(2000):
+        token = "".join(rng.choice(digits) for _ in range(rng.randint(1, 12)))
+        assert is_value(token), token
