@@ -39,7 +39,6 @@ from extract.table_fallback import table_grids
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 RUN = re.compile(r"[^\r\n]+")
 QUOTE_MARKS = "“”‘’「」『』"
-QUOTES = re.compile(f"[{QUOTE_MARKS}]")
 TRAILING_QUOTES = re.compile(r"[\s“”‘’「」『』]+$")
 QUOTE_GAP = re.compile(r" *([“”‘’「」『』]) *")
 _MARK_ONLY = methodcaller("group", 1)  # QUOTE_GAP's replacement, in C (a "\\1" template is expanded in Python)
@@ -289,11 +288,6 @@ class _CharBoxes:
         self.rect = raw.FS_RECTF()
         self.pointer = ctypes.byref(self.rect)
 
-    def centre(self, index: int) -> float:
-        """The x of a character's centre."""
-        _LOOSE_CHAR_BOX(self.textpage, index, self.pointer)
-        return (self.rect.left + self.rect.right) / 2
-
 
 _TOP = itemgetter(0)
 _LEFT = itemgetter(2)
@@ -392,28 +386,29 @@ def _run_text(text: str, start: int, box: _CharBoxes) -> str:
     if not stripped or stripped[-1] not in QUOTE_MARKS:
         return stripped.lstrip()
     trailing = TRAILING_QUOTES.search(text)
-    body = list(text[: trailing.start()])
-    inserts = []
-    for offset, mark in enumerate(trailing.group(), start=trailing.start()):
-        if QUOTES.match(mark):
-            inserts.append((_position(start, len(body), box.centre(start + offset), box), mark))
-    for position, mark in sorted(inserts, reverse=True):
-        body.insert(position, mark)
-    return QUOTE_GAP.sub(_MARK_ONLY, "".join(body)).strip()
-
-
-def _position(start: int, count: int, x: float, box: _CharBoxes) -> int:
-    """How many of the `count` characters from `start` lie left of x (they are in x order)."""
-    low, high = 0, count
+    cut = trailing.start()
     call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.rect
-    while low < high:
-        middle = (low + high) // 2
-        call(handle, start + middle, pointer)
-        if (rect.left + rect.right) / 2 < x:
-            low = middle + 1
-        else:
-            high = middle
-    return low
+    inserts = []
+    for index, mark in enumerate(trailing.group(), start=start + cut):
+        if mark in QUOTE_MARKS:
+            call(handle, index, pointer)
+            centre = (rect.left + rect.right) / 2
+            low, high = 0, cut  # how many of the characters before the marks lie left of the mark's centre
+            while low < high:
+                middle = (low + high) // 2
+                call(handle, start + middle, pointer)
+                if (rect.left + rect.right) / 2 < centre:
+                    low = middle + 1
+                else:
+                    high = middle
+            inserts.append((low, mark))
+    pieces = []
+    previous = 0
+    for position, mark in sorted(inserts):  # marks sharing a position in code point order: “ before ”
+        pieces += (text[previous:position], mark)
+        previous = position
+    pieces.append(text[previous:cut])
+    return QUOTE_GAP.sub(_MARK_ONLY, "".join(pieces)).strip()
 
 
 def _without_furniture(pages: list[list[str]]) -> list[Line]:
