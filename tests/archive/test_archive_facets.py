@@ -93,9 +93,17 @@ def test_a_facet_pass_over_its_time_limit_is_interrupted(archive_db):
     conn.close()
 
 
-def test_a_search_matching_most_reports_counts_its_facets_from_the_facet_index(archive_db):
+@pytest.fixture
+def search_conn(archive_db):
+    """A connection to the archive with the plugin's escape_fts, which Datasette's search clause calls."""
     conn = sqlite3.connect(archive_db)
     conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+    yield conn
+    conn.close()
+
+
+def test_a_search_matching_most_reports_counts_its_facets_from_the_facet_index(search_conn):
+    conn = search_conn
     sql, params = f"select * from reports where {SEARCH}", {"search": "公开"}
     grouped = "select {0}, count(*) from ({1}) group by {0}".format(", ".join(REPORT_FACETS), as_index_scan(sql))
     assert as_index_scan(sql) == f"select * from reports where +{SEARCH}"
@@ -104,15 +112,11 @@ def test_a_search_matching_most_reports_counts_its_facets_from_the_facet_index(a
     assert count_columns(conn, as_index_scan(sql), params, list(REPORT_FACETS), 1000) == count_columns(
         conn, sql, params, list(REPORT_FACETS), 1000
     )
-    conn.close()
 
 
-def test_other_filters_keep_their_own_index_under_the_scan(archive_db):
-    conn = sqlite3.connect(archive_db)
-    conn.create_function("escape_fts", 1, fts_query, deterministic=True)
+def test_other_filters_keep_their_own_index_under_the_scan(search_conn):
     sql = as_index_scan(f'select * from reports where "body_id" = :p0 and {SEARCH}')
-    assert "INDEX idx_reports_body_id_year (body_id=?)" in plan(conn, sql, {"p0": 1, "search": "公开"})
-    conn.close()
+    assert "INDEX idx_reports_body_id_year (body_id=?)" in plan(search_conn, sql, {"p0": 1, "search": "公开"})
 
 
 def test_a_loaded_archive_has_one_index_holding_every_facet_column(archive_db):
