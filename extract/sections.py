@@ -22,6 +22,7 @@ FUZZY_HEADING_SCORE = 88.0
 _TOP_LEVEL = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.{0,40})$")
 _NUMERALS = "一二三四五六七八九十"
 _TOP_LEVEL_ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")  # "四、…": how section headings open
+_NUMERAL_SET = frozenset(_NUMERALS)
 
 
 @dataclass
@@ -74,9 +75,16 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
     found: list[FoundHeading] = []
     next_number = 1
     longest = 2 * max(spec[3] for spec in specs) + 16
+    last_number = max(spec[0].number for spec in specs)
     for index, paragraph in enumerate(paragraphs):
-        if len(paragraph) > longest or not _TOP_LEVEL_ORDINAL.match(paragraph):
-            continue  # every declared heading opens with its number ("四、"), renumbered ones too
+        if next_number > last_number:
+            break
+        # every declared heading opens with its number ("四、"), renumbered ones too; its first character is
+        # a cheaper first test than the expression, which most paragraphs fail
+        if (len(paragraph) > longest or not paragraph
+                or not (paragraph[0] in _NUMERAL_SET or paragraph[0].isspace())
+                or not _TOP_LEVEL_ORDINAL.match(paragraph)):
+            continue
         width = display_width(paragraph)
         keys = (label_key(paragraph), label_key(paragraph, ordinal=False))
         for spec in specs:
