@@ -70,7 +70,7 @@ def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False)
         chars = [_chars(lines) for lines in pages]
         scanned = sum(chars) < MIN_CHARS_PER_PAGE * max(1, count)
         if not scanned:
-            title = (pdf.get_metadata_value("Title") or "").strip() or None
+            title = _title(pdf)
             document = Document(media_type=PDF, method="pdf-text", pages=count, title=title)
             images = [i for i, n in enumerate(chars) if n < MIN_CHARS_PER_PAGE and _has_image(pdf[i])]
             if images:
@@ -88,6 +88,15 @@ def read_pdf(data: bytes, limits: Limits | None = None, *, tables: bool = False)
 def _chars(lines: list[str]) -> int:
     text = "".join(lines)
     return len(text) - text.count(" ")
+
+
+def _title(pdf: pdfium.PdfDocument) -> str | None:
+    """The document's Title metadata, stripped; None when empty. What `get_metadata_value("Title")` reads,
+    into a buffer of a size class: pypdfium2's buffer, sized to each title, costs a new ctypes type."""
+    size = raw.FPDF_GetMetaText(pdf, b"Title", None, 0)  # bytes, the UTF-16 terminator included
+    buffer = _utf16_buffer(size // 2)
+    raw.FPDF_GetMetaText(pdf, b"Title", buffer, size)
+    return codecs.decode(memoryview(buffer)[: size // 2 - 1], "utf-16-le").strip() or None
 
 
 def _has_image(page: pdfium.PdfPage) -> bool:
