@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from extract.errors import ReadError
 from extract.pipeline import extract_bytes, extract_document
 from extract.readers import ocr
+from extract.readers import pdf as pdf_reader
 from extract.readers.pdf import read_pdf
 from tests.generate import cell_mismatches, failing_rules, layouts, make_report, render_docx, render_pdfs, reports
 
@@ -58,6 +59,17 @@ def test_numbers_of_adjacent_cells_stay_apart_on_the_row_line(furnished):
     for row in table.rows:
         values = " ".join(report.text_of(("applications", row.label, col.label)) for col in table.cols)
         assert values in text, row.label
+
+
+def test_a_page_read_through_pypdfium2s_helpers_gets_the_lines_of_the_raw_path(furnished):
+    # the path of the rare page whose text does not index its characters one to one (non-BMP characters)
+    _, pdf = furnished
+    document = pdfium.PdfDocument(pdf)
+    try:
+        for index in range(len(document)):
+            assert pdf_reader._lines_through_helpers(document, index) == pdf_reader._page_lines(document, index)
+    finally:
+        document.close()
 
 
 def test_pdfplumber_fallback_reads_the_ruled_tables_as_grids(furnished):
