@@ -317,12 +317,25 @@ def table_regions(items: list[Item], template: Template) -> dict[str, tuple[int,
 
 def _header_start(items: list[Item], hit: int, floor: int) -> int:
     """Back from an anchor over the rows above it that hold no number (a grid's header rows), so that
-    a table found by its first row label keeps its column headers."""
-    rows_with_numbers = {item[SOURCE_ROW] for item in items[floor:hit] if item[KIND] == "value" and item[TEXT]}
+    a table found by its first row label keeps its column headers.
+
+    Row by row: items come in source-row order (so a row's items before the anchor are one run) and a
+    prose line is an item alone on its row."""
     start = hit
-    while start > floor and items[start - 1][KIND] != "prose" and items[start - 1][SOURCE_ROW] not in rows_with_numbers:
-        start -= 1
+    while start > floor and items[start - 1][KIND] != "prose":
+        low = _row_start(items, start - 1, floor)
+        if any(item[KIND] == "value" and item[TEXT] for item in items[low:start]):
+            break
+        start = low
     return start
+
+
+def _row_start(items: list[Item], at: int, floor: int) -> int:
+    """The first item from `floor` on of the source row item `at` is in."""
+    row = items[at][SOURCE_ROW]
+    while at > floor and items[at - 1][SOURCE_ROW] == row:
+        at -= 1
+    return at
 
 
 _LATER_SECTIONS: dict[str, frozenset[str]] = {}
@@ -661,15 +674,21 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
           header: dict[str, str], uncertain: bool, method: str, result: ParsedTables) -> None:
     items, cells = stream.items, result.cells
     default_type = row.value_type or block.value_type
-    name, row_label, row_key = table.name, row.label, row.key
+    # the row's cells are copies of one dict with the fields the row shares: copying a dict and setting five
+    # fields costs two thirds of building it from eleven pairs (callgrind: 2,495 against 3,865 instructions)
+    shared = {"table": table.name, "row": row.label, "col": None, "value": None, "row_key": row.key, "col_key": None,
+              "label_raw": label_raw, "col_raw": None, "page": None, "method": method, "uncertain": uncertain}
     for col, index in zip(block.cols, values, strict=True):
         item = items[index]
         value = _parse_value(item[TEXT], col.value_type or default_type)
         number = value.number
         if number is not None:
-            cell = {"table": name, "row": row_label, "col": col.label, "value": number, "row_key": row_key,
-                    "col_key": col.key, "label_raw": label_raw, "col_raw": header.get(col.key), "page": item[PAGE],
-                    "method": method, "uncertain": uncertain}
+            cell = shared.copy()
+            cell["col"] = col.label
+            cell["value"] = number
+            cell["col_key"] = col.key
+            cell["col_raw"] = header.get(col.key)
+            cell["page"] = item[PAGE]
             if value.unit:
                 cell["unit_raw"] = value.unit
             cells.append(cell)

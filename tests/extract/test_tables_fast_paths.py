@@ -4,7 +4,16 @@ import random
 import sys
 
 from extract.document import Line
-from extract.tables import Stream, _ordered_chain, _searched_chain, items_from_lines
+from extract.tables import (
+    KIND,
+    SOURCE_ROW,
+    TEXT,
+    Stream,
+    _header_start,
+    _ordered_chain,
+    _searched_chain,
+    items_from_lines,
+)
 from extract.values import is_value
 
 
@@ -60,3 +69,24 @@ def test_a_token_of_decimal_digits_is_a_value_as_is_value_says():
     for _ in range(2000):
         token = "".join(rng.choice(digits) for _ in range(rng.randint(1, 12)))
         assert is_value(token), token
+
+
+def _header_start_by_sets(items: list, hit: int, floor: int) -> int:
+    """_header_start as first written: the rows with a number collected first."""
+    rows_with_numbers = {item[SOURCE_ROW] for item in items[floor:hit] if item[KIND] == "value" and item[TEXT]}
+    start = hit
+    while start > floor and items[start - 1][KIND] != "prose" and items[start - 1][SOURCE_ROW] not in rows_with_numbers:
+        start -= 1
+    return start
+
+
+def test_the_header_rows_above_an_anchor_are_those_a_set_of_numbered_rows_gives():
+    rng = random.Random(8)
+    pieces = ["信息内容", "本年制发件数", "自然人", "总计", "0", "12", "—", "规章 0 8 1934", "勾稽关系为：第一项。"]
+    for _ in range(300):
+        lines = [Line(rng.choice([" ", "\t"]).join(rng.choice([*pieces, ""]) for _ in range(rng.randint(1, 5))), 1)
+                 for _ in range(12)]  # tab-separated lines: blank cells between values are blank values
+        items = items_from_lines(lines)
+        for hit in range(len(items) + 1):
+            for floor in range(hit + 1):
+                assert _header_start(items, hit, floor) == _header_start_by_sets(items, hit, floor)
