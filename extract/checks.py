@@ -118,19 +118,40 @@ def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[di
     return checks, warnings
 
 
+_NARRATIVE_LABELS: dict[str, tuple[str, dict[str, str], str | None]] = {}
+
+
+def _narrative_labels(template: Template) -> tuple[str, dict[str, str], str | None]:
+    """(table 三's total column, its row labels by key, table 四's review total column), once per template."""
+    if template.id not in _NARRATIVE_LABELS:
+        applications = template.tables["applications"]
+        review_col = next((c.label for c in template.tables["review_litigation"].cols if c.key == "review.total"),
+                          None)
+        _NARRATIVE_LABELS[template.id] = (applications.cols[-1].label,
+                                          {row.key: row.label for row in applications.rows}, review_col)
+    return _NARRATIVE_LABELS[template.id]
+
+
 def narrative_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:
     """Soft check: an application count quoted in the overview that matches no total of table 三."""
-    table = template.tables["applications"]
-    total_col = table.cols[-1].label
-    totals = {c["row"]: c["value"] for c in cells if c["table"] == "applications" and c["col"] == total_col}
-    rows = {row.key: row.label for row in table.rows}
+    total_col, rows, review_col = _narrative_labels(template)
+    totals: dict[str, int | float] = {}
+    review_total: int | float | None = None
+    review_found = False
+    for c in cells:  # one pass for table 三's totals and table 四's first review total
+        table = c["table"]
+        if table == "applications":
+            if c["col"] == total_col:
+                totals[c["row"]] = c["value"]
+        elif table == "review_litigation" and not review_found and c["col"] == review_col:
+            review_total, review_found = c["value"], True
     new = totals.get(rows.get("new_received", ""))
     carried = totals.get(rows.get("carried_over", ""))
     processed = totals.get(rows.get("total_processed", ""))
     if new is None:
         return []
     allowed = {new, processed, new + (carried or 0)} - {None}
-    warnings = _review_warnings(template, cells, overview)
+    warnings = _review_warnings(review_total, overview)
     for match in _NARRATIVE_APPLICATIONS.finditer(overview):
         quoted = int(match.group(1).replace(",", ""))
         if quoted not in allowed:
@@ -141,11 +162,8 @@ def narrative_warnings(template: Template, cells: list[dict], overview: str) -> 
     return warnings
 
 
-def _review_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:
-    """Soft check: the overview's administrative-review count (or "no review") against table 四."""
-    table = template.tables["review_litigation"]
-    total_col = next((c.label for c in table.cols if c.key == "review.total"), None)
-    total = next((c["value"] for c in cells if c["table"] == table.name and c["col"] == total_col), None)
+def _review_warnings(total: int | float | None, overview: str) -> list[dict]:
+    """Soft check: the overview's administrative-review count (or "no review") against table 四's total."""
     if total is None:
         return []
     quoted = [int(m.group(1)) for m in _NARRATIVE_REVIEW.finditer(overview)]
