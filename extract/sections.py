@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import compress
 
 from rapidfuzz import fuzz
 
@@ -22,7 +23,6 @@ FUZZY_HEADING_SCORE = 88.0
 _TOP_LEVEL = re.compile(r"^\s*([一二三四五六七八九十]{1,3})\s*[、.．]\s*(\S.{0,40})$")
 _NUMERALS = "一二三四五六七八九十"
 _TOP_LEVEL_ORDINAL = re.compile(r"^\s*[一二三四五六七八九十]+\s*[、.．]")  # "四、…": how section headings open
-_NUMERAL_SET = frozenset(_NUMERALS)
 
 
 @dataclass
@@ -76,14 +76,13 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
     next_number = 1
     longest = 2 * max(spec[3] for spec in specs) + 16
     last_number = max(spec[0].number for spec in specs)
-    for index, paragraph in enumerate(paragraphs):
+    # every declared heading opens with its number ("四、"), renumbered ones too: the expression is mapped over
+    # the paragraphs (in C), the rest read only for those it matches
+    for index in compress(range(len(paragraphs)), map(_TOP_LEVEL_ORDINAL.match, paragraphs)):
         if next_number > last_number:
             break
-        # every declared heading opens with its number ("四、"), renumbered ones too; its first character is
-        # a cheaper first test than the expression, which most paragraphs fail
-        if (len(paragraph) > longest or not paragraph
-                or not (paragraph[0] in _NUMERAL_SET or paragraph[0].isspace())
-                or not _TOP_LEVEL_ORDINAL.match(paragraph)):
+        paragraph = paragraphs[index]
+        if len(paragraph) > longest:
             continue
         width = display_width(paragraph)
         keys = (label_key(paragraph), label_key(paragraph, ordinal=False))
