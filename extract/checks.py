@@ -109,7 +109,7 @@ def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[di
         check["holds"] = abs(lhs - rhs) <= TOLERANCE
         check["lhs"] = lhs
         check["rhs"] = rhs
-        check["terms"] = dict(zip(labels, numbers, strict=False))  # same length: both from the instance
+        check["terms"] = dict(zip(labels, numbers))  # noqa: B905 (same length by construction; strict= parses a keyword)
         checks.append(check)
     warnings = []
     if count and cells:

@@ -98,8 +98,10 @@ def strip_ordinal(label: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def label_key(label: str, *, ordinal: bool = True) -> str:
-    """A comparable key for a label: NFKC, no spaces, no punctuation; without the ordinal unless asked."""
+def label_key(label: str, ordinal: bool = True) -> str:
+    """A comparable key for a label: NFKC, no spaces, no punctuation; without the ordinal unless asked.
+
+    `ordinal` may be passed by position: hot callers do, as a keyword makes the cache build a dict per call."""
     text = unicodedata.normalize("NFKC", label or "")
     if not ordinal:
         text = strip_ordinal(text)

@@ -85,7 +85,7 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
         if len(paragraph) > longest:
             continue
         width = display_width(paragraph)
-        keys = (label_key(paragraph), label_key(paragraph, ordinal=False))
+        keys = (label_key(paragraph), label_key(paragraph, False))  # with and without the ordinal
         for spec in specs:
             section = spec[0]
             if section.number < next_number:

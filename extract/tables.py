@@ -67,7 +67,7 @@ KIND, TEXT, PAGE, SOURCE_ROW, FROM_GRID, COLUMN, CORE = range(7)
 
 
 def _label(text: str, page: int | None, row: int, from_grid: bool = False, column: int | None = None) -> Item:
-    return ("label", text, page, row, from_grid, column, label_key(text, ordinal=False))
+    return ("label", text, page, row, from_grid, column, label_key(text, False))  # without the ordinal
 
 
 # Values are frozen and the same few tokens ("0", "1", "—") fill most cells: parse and classify each once.
@@ -130,7 +130,8 @@ def is_prose(text: str) -> bool:
     """A line of running text, not a table row: its numbers ("2023 年", "51 件") are not cells."""
     if "\t" in text:
         return False
-    return "。" in text or (len(text) >= 32 and "，" in text and len(_CJK_CHARS.findall(text)) >= 32)
+    # the CJK characters counted by subn: findall made a string of each
+    return "。" in text or (len(text) >= 32 and "，" in text and _CJK_CHARS.subn("", text)[1] >= 32)
 
 
 def items_from_lines(lines: list[Line]) -> list[Item]:
@@ -500,7 +501,9 @@ def _ordered_chain(candidates: list[list[tuple[int, int]]]) -> list[tuple[int, i
         if occurrences[0][0] < last_end:
             return None
         chain.append(occurrences[0])
-        last_end = max(end for _, end in occurrences)
+        for _, end in occurrences:  # a loop, not max() of a generator: no generator object per row
+            if end > last_end:
+                last_end = end
     return chain
 
 
@@ -678,7 +681,7 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
     # fields costs two thirds of building it from eleven pairs (callgrind: 2,495 against 3,865 instructions)
     shared = {"table": table.name, "row": row.label, "col": None, "value": None, "row_key": row.key, "col_key": None,
               "label_raw": label_raw, "col_raw": None, "page": None, "method": method, "uncertain": uncertain}
-    for col, index in zip(block.cols, values, strict=True):
+    for col, index in zip(block.cols, values):  # noqa: B905 (n values by construction; strict= parses a keyword)
         item = items[index]
         value = _parse_value(item[TEXT], col.value_type or default_type)
         number = value.number
