@@ -126,21 +126,19 @@ def _text_line_to_items(text: str, page: int | None, row: int, items: list[Item]
         items.append(_label(" ".join(label), page, row))
 
 
-def is_prose(text: str) -> bool:
-    """A line of running text, not a table row: its numbers ("2023 年", "51 件") are not cells."""
-    if "\t" in text:
-        return False
-    # the CJK characters counted by subn: findall made a string of each
-    return "。" in text or (len(text) >= 32 and "，" in text and _CJK_CHARS.subn("", text)[1] >= 32)
-
-
 def items_from_lines(lines: list[Line]) -> list[Item]:
+    """The items of text lines; a line of running text (a sentence end, or a long line with commas and 32
+    CJK characters) is one prose item, not a table row: its numbers ("2023 年", "51 件") are not cells."""
     items: list[Item] = []
     for row, line in enumerate(lines):
-        if is_prose(line.text):
-            items.append(("prose", line.text, line.page, row, False, None, ""))
+        text = line.text
+        # the test written out here (it runs on every line) and the CJK characters counted by subn (findall
+        # made a string of each)
+        if "\t" not in text and ("。" in text or (len(text) >= 32 and "，" in text
+                                                  and _CJK_CHARS.subn("", text)[1] >= 32)):
+            items.append(("prose", text, line.page, row, False, None, ""))
         else:
-            _text_line_to_items(line.text, line.page, row, items)
+            _text_line_to_items(text, line.page, row, items)
     return items
 
 
@@ -189,11 +187,17 @@ class Stream:
         offset = 0
         for index, item in enumerate(self.items):
             starts.append(offset)
-            if item[KIND] != "label":
-                if item[KIND] == "value":
-                    values.append(index)
+            kind = item[KIND]
+            if kind == "value":
+                values.append(index)
                 continue
-            by_core.setdefault(item[CORE], []).append(index)
+            if kind != "label":
+                continue
+            same_core = by_core.get(item[CORE])  # no empty list made for every label, as setdefault would
+            if same_core is None:
+                by_core[item[CORE]] = [index]
+            else:
+                same_core.append(index)
             key = _label_key_positions(item[TEXT])[0]
             parts.append(key)
             offset += len(key)
@@ -247,7 +251,7 @@ class Stream:
             if not pieces:
                 while begin > 0 and text[begin - 1] in _OPENING:
                     begin -= 1
-                ordinal = _ORDINAL_TAIL.search(text[:begin])
+                ordinal = _ORDINAL_TAIL.search(text[:begin]) if begin else None  # an ordinal is never empty
                 begin = ordinal.start() if ordinal else begin
             tail = text[stop:].strip()
             if index != last_owner or (len(tail) <= 2 and " " not in tail):
@@ -620,7 +624,7 @@ def _assign_row(stream: Stream, table: Table, match: RowMatch, values: list[int]
     if len(values) < n:
         result.warnings.append(_incomplete(table, match.row, [items[v][TEXT] for v in values], n))
         return
-    by_header = _values_by_header(stream, match, values)
+    by_header = _values_by_header(stream, match, values) if len(values) > n else None
     if by_header is not None:
         _emit(stream, table, match.block, match.row, by_header, match.label_raw, header, uncertain, method, result)
         return
@@ -683,7 +687,9 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
               "label_raw": label_raw, "col_raw": None, "page": None, "method": method, "uncertain": uncertain}
     for col, index in zip(block.cols, values):  # noqa: B905 (n values by construction; strict= parses a keyword)
         item = items[index]
-        value = _parse_value(item[TEXT], col.value_type or default_type)
+        value_type = col.value_type or default_type
+        # the default type by position alone: a one-string call is cached under the string, no key tuple
+        value = _parse_value(item[TEXT]) if value_type == "integer" else _parse_value(item[TEXT], value_type)
         number = value.number
         if number is not None:
             cell = shared.copy()
