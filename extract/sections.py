@@ -54,8 +54,9 @@ def _heading_specs(template: Template) -> list[HeadingSpec]:
     return _SPECS[template.id]
 
 
-def _match(paragraph: str, width: int, keys: tuple[str, str], spec: HeadingSpec) -> bool | None:
-    """True for the declared heading, False for a renumbered or slightly different one, None for no heading."""
+def _match(width: int, keys: tuple[str, str], spec: HeadingSpec) -> bool | None:
+    """True for the declared heading, False for a renumbered or slightly different one, None for no heading
+    (of a paragraph that opens with a top-level ordinal: `find_headings` asks about no other)."""
     _, full, cores, widest = spec
     if width > 2 * widest + 16:
         return None
@@ -64,8 +65,9 @@ def _match(paragraph: str, width: int, keys: tuple[str, str], spec: HeadingSpec)
         return True
     if core in cores and core != key:
         return False
-    if _TOP_LEVEL_ORDINAL.match(paragraph) and max(fuzz.ratio(core, c) for c in cores) >= FUZZY_HEADING_SCORE:
-        return False
+    for other in cores:  # a loop, not max() of a generator: this runs for every spec a table row is tried on
+        if fuzz.ratio(core, other) >= FUZZY_HEADING_SCORE:
+            return False
     return None
 
 
@@ -90,7 +92,7 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
             section = spec[0]
             if section.number < next_number:
                 continue
-            exact = _match(paragraph, width, keys, spec)
+            exact = _match(width, keys, spec)
             if exact is None:
                 continue
             found.append(FoundHeading(index, section, paragraph.strip(), exact))

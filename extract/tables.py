@@ -117,13 +117,15 @@ def _text_line_to_items(text: str, page: int | None, row: int, items: list[Item]
     for token in text.split():
         if token.isdecimal() or _is_value(token):
             if label:
-                items.append(_label(" ".join(label), page, row))
+                joined = " ".join(label)  # `_label` written out: this runs for most labels
+                items.append(("label", joined, page, row, False, None, label_key(joined, False)))
                 label = []
             items.append(("value", token, page, row, False, None, ""))
         else:
             label.append(token)
     if label:
-        items.append(_label(" ".join(label), page, row))
+        joined = " ".join(label)
+        items.append(("label", joined, page, row, False, None, label_key(joined, False)))
 
 
 def items_from_lines(lines: list[Line]) -> list[Item]:
