@@ -1,10 +1,10 @@
-"""The PDF reader's document title: the Info dictionary's Title as pypdfium2 reads it, stripped, None when
-empty, whatever its length and encoding."""
+"""The PDF reader's UTF-16 reads: the document title (the Info dictionary's Title as pypdfium2 reads it,
+stripped, None when empty, whatever its length and encoding) and the size-class buffers text is read into."""
 
 import pypdfium2 as pdfium
 import pytest
 
-from extract.readers.pdf import _title
+from extract.readers.pdf import _title, _utf16_buffer
 
 
 def _pdf_with_title(title: bytes) -> bytes:
@@ -41,3 +41,11 @@ def test_the_title_is_the_metadata_title_stripped(title, expected):
         assert _title(pdf) == expected == ((pdf.get_metadata_value("Title") or "").strip() or None)
     finally:
         pdf.close()
+
+
+@pytest.mark.parametrize("units", [0, 1, 2, 3, 1023, 1024, 1025, 70_000])
+def test_a_text_buffer_holds_the_units_asked_for_and_its_size_class_shares_one_ctypes_type(units):
+    buffer = _utf16_buffer(units)
+    assert len(buffer) >= max(units, 1) and len(buffer) <= 2 * max(units, 1)
+    same_class = {len(buffer) // 2, len(buffer) - 1}  # every length of the class: one array type, no new one
+    assert {type(_utf16_buffer(n)) for n in same_class} == {type(buffer)}
