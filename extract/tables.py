@@ -255,9 +255,12 @@ class Stream:
                     begin -= 1
                 ordinal = _ORDINAL_TAIL.search(text[:begin]) if begin else None  # an ordinal is never empty
                 begin = ordinal.start() if ordinal else begin
-            tail = text[stop:].strip()
-            if index != last_owner or (len(tail) <= 2 and " " not in tail):
-                stop = len(text)  # a fuzzy match may stop short of a mistyped last character
+            if index != last_owner:
+                stop = len(text)
+            else:
+                tail = text[stop:].strip()
+                if len(tail) <= 2 and " " not in tail:
+                    stop = len(text)  # a fuzzy match may stop short of a mistyped last character
             while stop < len(text) and text[stop] in _CLOSING:
                 stop += 1
             pieces.append(text[begin:stop])
@@ -363,7 +366,7 @@ def _region_end(items: list[Item], start: int, template: Template) -> int:
 # ---------------------------------------------------------------- row matching
 
 
-@dataclass
+@dataclass(slots=True)
 class RowMatch:
     row: Label
     block: Block
