@@ -526,11 +526,19 @@ def _fuzzy_fill(stream: Stream, rows: tuple[tuple[Block, Label], ...], chain: li
         full, cores = _row_keys(row)
         if len(cores[0]) < 4:
             continue
-        low = max((f[1] for f in filled[:index] if f), default=0)
-        high = min((f[0] for f in filled[index + 1 :] if f), default=len(stream.keys))
+        low, high = 0, len(stream.keys)  # the gap: after every row found before, before every row found after
+        for found in filled[:index]:
+            if found and found[1] > low:
+                low = found[1]
+        for found in filled[index + 1 :]:
+            if found and found[0] < high:
+                high = found[0]
         if low >= high:
             continue
-        gapped = next(filter(None, (find_in_order(stream.keys, k, low, high) for k in (*full, *cores))), None)
+        for key in (*full, *cores):
+            gapped = find_in_order(stream.keys, key, low, high)
+            if gapped:
+                break
         if gapped:
             filled[index] = (gapped[0], gapped[-1] + 1, GAPPED_SCORE, gapped)
             continue
