@@ -1,9 +1,12 @@
 """The table parser's shortcuts give exactly what the general code gives, and step aside when unsure."""
 
+import json
 import random
 import sys
 
-from extract.document import Line
+from extract import tables
+from extract.document import Document, Line
+from extract.pipeline import extract_document
 from extract.tables import (
     KIND,
     SOURCE_ROW,
@@ -15,6 +18,7 @@ from extract.tables import (
     items_from_lines,
 )
 from extract.values import is_value
+from tests.generate import make_report, render_broken_text
 
 
 def _candidates(rng: random.Random) -> list[list[tuple[int, int]]]:
@@ -90,3 +94,44 @@ def test_the_header_rows_above_an_anchor_are_those_a_set_of_numbered_rows_gives(
         for hit in range(len(items) + 1):
             for floor in range(hit + 1):
                 assert _header_start(items, hit, floor) == _header_start_by_sets(items, hit, floor)
+
+
+def _general_code(monkeypatch) -> None:
+    """The parser without its shortcuts: the label chain always searched, labels read at listed positions,
+    header rows judged from the set of numbered rows."""
+    monkeypatch.setattr(tables, "_ordered_chain", lambda candidates: None)
+    monkeypatch.setattr(Stream, "raw_label_between", lambda stream, start, end: stream.raw_label([*range(start, end)]))
+    monkeypatch.setattr(tables, "_header_start", _header_start_by_sets)
+
+
+def _reshaped(lines: list[str], rng: random.Random) -> list[str]:
+    """A layout broken further: lines joined, split, swapped, a label mistyped."""
+    lines = list(lines)
+    for _ in range(rng.randint(0, 6)):
+        at = rng.randrange(len(lines) - 1)
+        move = rng.randrange(4)
+        if move == 0:
+            lines[at : at + 2] = [lines[at] + " " + lines[at + 1]]
+        elif move == 1 and len(lines[at]) > 2:
+            cut = rng.randrange(1, len(lines[at]))
+            lines[at : at + 1] = [lines[at][:cut], lines[at][cut:]]
+        elif move == 2:
+            lines[at], lines[at + 1] = lines[at + 1], lines[at]
+        elif lines[at]:
+            lines[at] = lines[at][:-1] + "义"
+    return lines
+
+
+def test_the_records_of_generated_reports_are_those_of_the_parser_without_its_shortcuts(monkeypatch):
+    rng = random.Random(12)
+    documents = []
+    for number in range(30):
+        report = make_report(rng, "2021" if number % 2 else "2019", violate=number % 5 == 4)
+        lines = render_broken_text(report, random.Random(number)).splitlines()
+        for shaped in (lines, _reshaped(lines, rng)):
+            paged = [Line(text, 1 + k // 40) for k, text in enumerate(shaped)]
+            documents.append(Document("text/plain", "text", lines=paged))
+    with_shortcuts = [json.dumps(extract_document(doc, {"path": "t"}), ensure_ascii=False) for doc in documents]
+    _general_code(monkeypatch)
+    without = [json.dumps(extract_document(doc, {"path": "t"}), ensure_ascii=False) for doc in documents]
+    assert without == with_shortcuts
