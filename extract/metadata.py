@@ -38,7 +38,7 @@ def find_title(paragraphs: list[str], declared: str | None = None) -> str | None
         if len(paragraph) > 80 or not is_annual_report_title(paragraph)[0]:
             continue
         previous = paragraphs[index - 1].strip() if index else ""
-        if issuing_body(paragraph) is None and previous and len(previous) <= 30 and not _SENTENCE.search(previous):
+        if previous and len(previous) <= 30 and not _SENTENCE.search(previous) and issuing_body(paragraph) is None:
             return clean_title(previous + paragraph)
         return clean_title(paragraph)
     if declared:
