@@ -154,14 +154,21 @@ def drop_page_furniture(lines: Sequence[Line], *, bare_numbers: bool = True) -> 
 def without_page_furniture(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
     """Both views of `drop_page_furniture` in one pass: (for the text, bare page-closing numbers dropped;
     for the tables, those kept)."""
-    texts = [line.text.strip() for line in lines]
+    texts: list[str] = []
+    pages: set[int] = set()  # every page with a line, text or not
     first: dict[int, int] = {}  # page -> index of its first line with text
     last: dict[int, int] = {}  # page -> index of its last line with text
-    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
-        if text and line.page is not None:
-            first.setdefault(line.page, index)
-            last[line.page] = index
-    page_count = len({line.page for line in lines} - {None})
+    for index, line in enumerate(lines):  # one pass for all three
+        text = line.text.strip()
+        texts.append(text)
+        page = line.page
+        if page is not None:
+            pages.add(page)
+            if text:
+                if page not in first:
+                    first[page] = index
+                last[page] = index
+    page_count = len(pages)
     margins = repeated_margins(((texts[first[page]], texts[last[page]]) for page in first), page_count)
     last_of_page = set(last.values()) if page_count > 1 else set()
     for_text: list[Line] = []

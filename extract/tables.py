@@ -210,10 +210,6 @@ class Stream:
         """The first key char at or after an item."""
         return self.starts[min(item_index, len(self.items))]
 
-    def owner(self, key_char: int) -> int:
-        """The index of the label item a key char belongs to."""
-        return bisect_right(self.starts, key_char) - 1
-
     def raw_label(self, positions: list[int]) -> str:
         """The label text as written at these key positions (increasing), with its leading ordinal and brackets."""
         if not positions:
@@ -563,7 +559,8 @@ def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
         start, end = span[0], span[1]
         score = span[2] if len(span) > 2 else 100.0
         label_raw = stream.raw_label(span[3]) if len(span) > 3 else stream.raw_label_between(start, end)
-        matches.append(RowMatch(row, block, start, end, stream.owner(start), score, label_raw))
+        item = bisect_right(stream.starts, start) - 1  # the label item its first key char belongs to
+        matches.append(RowMatch(row, block, start, end, item, score, label_raw))
     return matches
 
 
