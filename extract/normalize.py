@@ -108,6 +108,13 @@ def label_key(label: str, ordinal: bool = True) -> str:
     return _NOT_KEY.sub("", text)
 
 
+def text_key(text: str) -> str:
+    """`label_key` of a whole document's text, not cached: a document's text never comes back in a batch, and a
+    cache entry would keep it and its key alive for the rest of the batch (and make a benchmark that reads the
+    same documents round after round look faster than a real batch)."""
+    return label_key.__wrapped__(text)
+
+
 @lru_cache(maxsize=16384)
 def clean_label(label: str) -> str:
     """A label as found, tidied for display: single spaces, no line breaks, no spaces between CJK characters.

@@ -86,3 +86,14 @@ def test_scope_from_body_and_text():
     assert detect_scope("全年收到申请 3 件", "某某市人民政府") == "unknown"
     assert detect_scope("全市共收到政府信息公开申请 5120 件", "北京市") == "汇总"
     assert detect_scope("全市共收到政府信息公开申请 5120 件", "某某市人民政府办公室") == "本级"
+
+
+def test_a_documents_whole_text_is_not_kept_in_the_label_key_cache():
+    from extract.normalize import label_key
+
+    text = "某局2023年政府信息公开工作年度报告 信息内容 本年制发件数 本年废止件数 现行有效件数 " + "正文。" * 2000
+    assert detect_template(text)[0] == "2021"
+    misses = label_key.cache_info().misses
+    label_key(text)  # a miss: detect_template did not cache the text's key
+    assert label_key.cache_info().misses == misses + 1
+    label_key.cache_clear()
