@@ -1,19 +1,25 @@
 """Label and text normalisation: one key for every way a label is written; PDF wraps joined in the text."""
 
 import random
+import re
 import statistics
+import unicodedata
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from extract.document import Line
 from extract.normalize import (
+    _NFKC_STABLE,
     clean_label,
     clean_text,
     display_width,
     join_cjk,
     label_key,
     strip_ordinal,
+    text_key,
     to_halfwidth,
     wrap_width,
 )
@@ -124,3 +130,28 @@ def test_the_wrap_width_is_the_median_and_decile_rule_of_the_statistics_module()
         texts = ["字" * rng.choice([rng.randint(5, 60), rng.randint(38, 42)]) + "a" * rng.randint(0, 9)
                  for _ in range(rng.randint(0, 30))]
         assert wrap_width(texts) == _wrap_width_by_statistics(texts)
+
+
+# Characters where a text key could go wrong: full-width forms and punctuation, the ideographic space, CJK
+# punctuation with its combining tone marks and the numerals NFKC changes, Kangxi radicals and compatibility
+# ideographs (PDF text is full of them), combining marks and kana voicing marks, Hangul jamo that compose,
+# enclosed and parenthesised numbers, ligatures, ellipses, dashes and quotation marks.
+_KEY_TRAPS = (
+    "aZ09 ,.(-\n\t一二十予以公开复议鿿㐀" + "".join(map(chr, range(0xFF01, 0xFF5F, 3))) + "\u3000、。〔〕〪〭〯〶〸〹〺"
+    + "\u2f00\u2f08\u2fd5\uf900\ufa0e\ufaff\u0301\u0327\u3099\u309a\u304b\u1100\u1161\u11a8①⑴㈠ﬁⅫ…‥—–“”‘’\u2011"
+    + "\u00a0\u2002\uff61\uff76\uffe5"
+)
+
+
+@given(st.text(alphabet=_KEY_TRAPS, max_size=40))
+@settings(max_examples=3000, deadline=None)
+def test_a_whole_texts_key_is_the_label_key_of_that_text(text):
+    assert text_key(text) == label_key.__wrapped__(text)
+
+
+def test_the_characters_text_key_leaves_to_nfkc_unchanged_are_unchanged_by_it():
+    stable = re.compile(f"[{_NFKC_STABLE}]")
+    for code in range(0x30000):
+        char = chr(code)
+        if stable.match(char):
+            assert unicodedata.normalize("NFKC", char) == char and not unicodedata.combining(char), hex(code)
