@@ -386,11 +386,13 @@ def _label_keys(label: str, variants: tuple[str, ...]) -> tuple[list[str], list[
 
 @dataclass(frozen=True)
 class _TableRows:
-    """A table's rows in template order and the keys each is searched by, prepared once per table."""
+    """A table's rows in template order, the keys each is searched by and the (row, col) of every cell it
+    declares, prepared once per table."""
 
     rows: tuple[tuple[Block, Label], ...]
     # per row: (keys searched anywhere in the key string, short cores matched only as a whole label)
     searches: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]
+    declared: frozenset[tuple[str, str]]
 
 
 _TABLE_ROWS: dict[int, tuple[Table, _TableRows]] = {}
@@ -406,7 +408,8 @@ def _table_rows(table: Table) -> _TableRows:
             full, cores = _row_keys(row)
             anywhere = [key for key in full if key] + [core for core in cores if len(core) >= 4]
             searches.append((tuple(dict.fromkeys(anywhere)), tuple(core for core in cores if len(core) < 4)))
-        entry = _TABLE_ROWS[id(table)] = (table, _TableRows(rows, tuple(searches)))
+        declared = frozenset((row.label, col.label) for block, row in rows for col in block.cols)
+        entry = _TABLE_ROWS[id(table)] = (table, _TableRows(rows, tuple(searches), declared))
     return entry[1]
 
 
@@ -769,21 +772,9 @@ def _out_of_row_order(result: ParsedTables, found_rows: int) -> bool:
     return found_rows > 0 and incomplete >= max(3, found_rows // 2) and piled >= incomplete
 
 
-_DECLARED: dict[int, tuple[Table, frozenset[tuple[str, str]]]] = {}
-
-
-def _declared_cells(table: Table) -> frozenset[tuple[str, str]]:
-    """(row, col) of every cell the table declares (the entry holds the table, so its id is not reused)."""
-    entry = _DECLARED.get(id(table))
-    if entry is None or entry[0] is not table:
-        cells = frozenset((row.label, col.label) for block in table.blocks for row in block.rows for col in block.cols)
-        entry = _DECLARED[id(table)] = (table, cells)
-    return entry[1]
-
-
 def _missing_warnings(table: Table, cells: list[dict]) -> list[dict]:
     have = set(map(itemgetter("row", "col"), cells))
-    if have >= _declared_cells(table):
+    if have >= _table_rows(table).declared:
         return []
     warnings = []
     for block in table.blocks:
