@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from extract.normalize import label_key, text_key
+from extract.normalize import KeyedText, label_key
 from extract.template import Template, all_templates
 from vocab.titles import clean_title, is_annual_report_title, issuing_body
 
@@ -63,9 +63,10 @@ def _in_order(needle: str, haystack: str, max_gap: int = 24) -> bool:
 
 def detect_template(text: str) -> tuple[str, Template | None, dict[str, int]]:
     """("2021" | "2019" | "legacy" | "unknown", the declaration or None, detect-string hits per template)."""
-    key = text_key(text)
-    hits = {t.id: sum(1 for s in t.detect_any if label_key(s) in key) for t in all_templates()}
+    keyed = KeyedText(text)
+    hits = {t.id: sum(1 for s in t.detect_any if label_key(s) in keyed) for t in all_templates()}
     if not any(hits.values()):  # a header split over lines: read the detect strings in order, gaps allowed
+        key = keyed.key
         hits = {t.id: sum(1 for s in t.detect_any if _in_order(label_key(s), key)) for t in all_templates()}
     best = max(all_templates(), key=lambda t: (hits[t.id], t.id))
     if hits[best.id] > 0:
@@ -77,8 +78,8 @@ def detect_template(text: str) -> tuple[str, Template | None, dict[str, int]]:
 
 def has_statistics_tables(text: str) -> bool:
     """Whether a text holds a declared template's table 三 (its first row label), whatever the layout."""
-    key = text_key(text)
-    return any(label_key(t.tables["applications"].rows[0].label, ordinal=False) in key for t in all_templates())
+    keyed = KeyedText(text)
+    return any(label_key(t.tables["applications"].rows[0].label, ordinal=False) in keyed for t in all_templates())
 
 
 def detect_scope(text: str, body: str | None) -> str:

@@ -32,6 +32,7 @@ ORDINAL = re.compile(
 )
 # Everything that is not a letter, digit or CJK character is dropped from a key.
 _NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
+_KEY_GAP = rf"[^0-9A-Za-z{CJK}]*"
 
 _PAGE_NUMBER = re.compile(
     r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
@@ -136,6 +137,42 @@ _NFKC_UNSTABLE_RUN = re.compile(rf"[^{_NFKC_STABLE}]+")
 # The ideographic space and full-width ASCII punctuation: NFKC makes them ASCII space and punctuation
 _FULLWIDTH_PUNCTUATION = r"\u3000\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff5e"
 _DROPPED_FULLWIDTH = re.compile(rf"[{_FULLWIDTH_PUNCTUATION}]+(?=[{_NFKC_STABLE}]|\Z)")
+# A character outside both: a text without one keys as `_NOT_KEY.sub("", text)` (NFKC changes no stable character
+# and makes full-width punctuation ASCII punctuation, which the key drops; none of them composes with a neighbour)
+_NOT_KEYED_BY_DROPPING = re.compile(rf"[^{_NFKC_STABLE}{_FULLWIDTH_PUNCTUATION}]")
+
+
+class KeyedText:
+    """A text asked whether keys are in its `text_key`, without keying it where that is not needed.
+
+    A text made only of stable characters and full-width punctuation (most reports) holds a key in its key
+    when the key's characters follow each other in the text with only characters the key drops between them,
+    which one regular expression per key finds far sooner than the whole text is keyed; any other text is
+    keyed once, as `text_key` keys it."""
+
+    __slots__ = ("_key", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._key = text_key(text) if _NOT_KEYED_BY_DROPPING.search(text) else None
+
+    @property
+    def key(self) -> str:
+        """The whole text's key (made on first use)."""
+        if self._key is None:
+            self._key = text_key(self.text)
+        return self._key
+
+    def __contains__(self, key: str) -> bool:
+        if self._key is not None:
+            return key in self._key
+        return _spread_key(key).search(self.text) is not None
+
+
+@lru_cache(maxsize=1024)
+def _spread_key(key: str) -> re.Pattern[str]:
+    """A key's characters with any characters a key drops between them (`key` holds key characters only)."""
+    return re.compile(_KEY_GAP.join(map(re.escape, key)))
 
 
 @lru_cache(maxsize=16384)

@@ -5,6 +5,7 @@ import re
 import statistics
 import unicodedata
 from collections import Counter
+from itertools import pairwise
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 
 from extract.document import Line
 from extract.normalize import (
+    _FULLWIDTH_PUNCTUATION,
     _NFKC_STABLE,
+    KeyedText,
     clean_label,
     clean_text,
     display_width,
@@ -155,3 +158,43 @@ def test_the_characters_text_key_leaves_to_nfkc_unchanged_are_unchanged_by_it():
         char = chr(code)
         if stable.match(char):
             assert unicodedata.normalize("NFKC", char) == char and not unicodedata.combining(char), hex(code)
+
+
+# Characters a text may hold and still be searched without keying it: ASCII, ideographs, full-width punctuation, the
+# ideographic space, CJK punctuation, dashes and quotation marks
+_KEYED_BY_DROPPING = (
+    "aZ09 ,.(-\n\t一二十予以公开复议鿿㐀" + "".join(map(chr, range(0xFF01, 0xFF10, 2)))
+    + "：＠［｀｛～\u3000、。〔〕—‘”"
+)
+
+
+def _keys_asked(draw, text: str) -> list[str]:
+    """Keys to ask a text about: pieces of its own key (in it) and of key characters (mostly not)."""
+    key = label_key.__wrapped__(text)
+    cuts = sorted(draw(st.lists(st.integers(0, len(key)), min_size=2, max_size=6)))
+    return [key[a:b] for a, b in pairwise(cuts)] + [draw(st.text(alphabet="aZ09一二十予以公开复议", max_size=5))]
+
+
+@st.composite
+def _texts_and_keys(draw, alphabet: str) -> tuple[str, list[str]]:
+    text = draw(st.text(alphabet=alphabet, max_size=40))
+    return text, _keys_asked(draw, text)
+
+
+@given(st.one_of(_texts_and_keys(_KEYED_BY_DROPPING), _texts_and_keys(_KEY_TRAPS)))
+@settings(max_examples=3000, deadline=None)
+def test_a_key_is_in_a_keyed_text_when_it_is_in_the_texts_label_key(text_and_keys):
+    text, keys = text_and_keys
+    keyed = KeyedText(text)
+    for key in keys:
+        assert (key in keyed) == (key in label_key.__wrapped__(text)), key
+    assert keyed.key == label_key.__wrapped__(text)
+
+
+def test_no_character_a_text_is_searched_with_unkeyed_composes_with_the_one_before_it():
+    as_is = re.compile(f"[{_NFKC_STABLE}{_FULLWIDTH_PUNCTUATION}]")
+    for code in range(0x110000):
+        parts = unicodedata.decomposition(chr(code)).split()
+        if len(parts) == 2 and not parts[0].startswith("<"):  # a canonical pair: its second part composes
+            assert not as_is.match(chr(int(parts[1], 16))), hex(code)
+    assert not any(as_is.match(chr(code)) for code in range(0x1161, 0x11C3))  # Hangul jamo compose by rule

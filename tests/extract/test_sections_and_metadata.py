@@ -1,8 +1,12 @@
 """Sections by declared headings in order; title, template and scope from the content."""
 
-from extract.metadata import detect_scope, detect_template, find_title
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extract.metadata import _in_order, detect_scope, detect_template, find_title
+from extract.normalize import label_key
 from extract.sections import split_sections
-from extract.template import load_template
+from extract.template import all_templates, load_template
 
 T = load_template("2021")
 
@@ -97,3 +101,27 @@ def test_a_documents_whole_text_is_not_kept_in_the_label_key_cache():
     label_key(text)  # a miss: detect_template did not cache the text's key
     assert label_key.cache_info().misses == misses + 1
     label_key.cache_clear()
+
+
+def _detect_template_on_the_whole_key(text: str) -> tuple[str | None, dict[str, int]]:
+    """detect_template as it was: the whole text keyed, then each detect string's key looked for in it."""
+    key = label_key.__wrapped__(text)
+    hits = {t.id: sum(1 for s in t.detect_any if label_key(s) in key) for t in all_templates()}
+    if not any(hits.values()):
+        hits = {t.id: sum(1 for s in t.detect_any if _in_order(label_key(s), key)) for t in all_templates()}
+    best = max(all_templates(), key=lambda t: (hits[t.id], t.id))
+    return (best.id if hits[best.id] else None), hits
+
+
+_DETECT_PIECES = [s for t in all_templates() for s in t.detect_any] + [
+    "本年", "发件数", "数量", "（", "）", "，", " ", "\n", "　", "①", "㈠", "Ｏ", "\u0301", "\uf900", "\u2f00", "年报",
+]
+_NOISE = st.text(alphabet="本年制发件数止九（）\u0301①　", max_size=3)
+
+
+@given(st.lists(st.one_of(st.sampled_from(_DETECT_PIECES), _NOISE), max_size=12))
+@settings(max_examples=1000, deadline=None)
+def test_the_template_and_its_hits_are_those_found_in_the_whole_texts_key(pieces):
+    text = "".join(pieces)
+    template_id, template, hits = detect_template(text)
+    assert ((template_id if template else None), hits) == _detect_template_on_the_whole_key(text)
