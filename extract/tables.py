@@ -34,6 +34,7 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import accumulate
 from operator import itemgetter
 
 from rapidfuzz import fuzz
@@ -58,21 +59,39 @@ _ORDINAL_TAIL = re.compile(
 
 
 # An item is a label or a value as found, with where it came from (source row = text line or grid row):
-# (kind, text, page, source row, from a grid, the cell's column in its grid (grids only), core). `core` (a
-# label's key without its ordinal, "" for values) is filled when a label is made (`_label`): the parser reads
-# it for every label many times. Plain tuples, read through these indexes or unpacked: a report has hundreds
-# of items, and a tuple is made several times faster than an object with slots.
-Item = tuple[str, str, int | None, int, bool, int | None, str]
-KIND, TEXT, PAGE, SOURCE_ROW, FROM_GRID, COLUMN, CORE = range(7)
+# (kind, text, page, source row, from a grid, the cell's column in its grid (grids only), core, key). `core` (a
+# label's key without its ordinal) and `key` (with it; "" for values) are filled when a label is made
+# (`_label`): the parser reads them for every label many times. Plain tuples, read through these indexes or
+# unpacked: a report has hundreds of items, and a tuple is made several times faster than an object with slots.
+Item = tuple[str, str, int | None, int, bool, int | None, str, str]
+KIND, TEXT, PAGE, SOURCE_ROW, FROM_GRID, COLUMN, CORE, KEY = range(8)
 
 
 def _label(text: str, page: int | None, row: int, from_grid: bool = False, column: int | None = None) -> Item:
-    return ("label", text, page, row, from_grid, column, label_key(text, False))  # without the ordinal
+    core, key = _item_keys(text)
+    return ("label", text, page, row, from_grid, column, core, key)
+
+
+@lru_cache(maxsize=65536)
+def _item_keys(text: str) -> tuple[str, str]:
+    """A label's key without its ordinal and its key string (`_label_key_positions`), in one cached call."""
+    return label_key(text, False), _label_key_positions(text)[0]
 
 
 # Values are frozen and the same few tokens ("0", "1", "—") fill most cells: parse and classify each once.
 _parse_value = lru_cache(maxsize=65536)(parse_value)
 _is_value = lru_cache(maxsize=65536)(is_value)
+
+
+@lru_cache(maxsize=65536)
+def _plain_count(text: str) -> int | None:
+    """The number of an integer cell that needs no note (no unit written, a whole number, not negative), else
+    None: most cells, read with one cached call."""
+    value = _parse_value(text)
+    number = value.number
+    if number is None or value.unit or value.not_integer or number < 0:
+        return None
+    return number
 
 
 @dataclass
@@ -93,9 +112,9 @@ def _tab_cells_to_items(cells: list[str], page: int | None, row: int, from_grid:
         if kind == "label":
             items.append(_label(cell.strip(), page, row, from_grid, index if from_grid else None))
         elif kind == "value":
-            items.append(("value", cell.strip(), page, row, from_grid, index if from_grid else None, ""))
+            items.append(("value", cell.strip(), page, row, from_grid, index if from_grid else None, "", ""))
         elif index > last_label and _blank_counts(kinds, index, last_label, from_grid):
-            items.append(("value", "", page, row, from_grid, index if from_grid else None, ""))
+            items.append(("value", "", page, row, from_grid, index if from_grid else None, "", ""))
     return items
 
 
@@ -118,14 +137,16 @@ def _text_line_to_items(text: str, page: int | None, row: int, items: list[Item]
         if token.isdecimal() or _is_value(token):
             if label:
                 joined = " ".join(label)  # `_label` written out: this runs for most labels
-                items.append(("label", joined, page, row, False, None, label_key(joined, False)))
+                core, key = _item_keys(joined)
+                items.append(("label", joined, page, row, False, None, core, key))
                 label = []
-            items.append(("value", token, page, row, False, None, ""))
+            items.append(("value", token, page, row, False, None, "", ""))
         else:
             label.append(token)
     if label:
         joined = " ".join(label)
-        items.append(("label", joined, page, row, False, None, label_key(joined, False)))
+        core, key = _item_keys(joined)
+        items.append(("label", joined, page, row, False, None, core, key))
 
 
 def items_from_lines(lines: list[Line]) -> list[Item]:
@@ -138,7 +159,7 @@ def items_from_lines(lines: list[Line]) -> list[Item]:
         # made a string of each)
         if "\t" not in text and ("。" in text or (len(text) >= 32 and "，" in text
                                                   and _CJK_CHARS.subn("", text)[1] >= 32)):
-            items.append(("prose", text, line.page, row, False, None, ""))
+            items.append(("prose", text, line.page, row, False, None, "", ""))
         else:
             _text_line_to_items(text, line.page, row, items)
     return items
@@ -184,27 +205,22 @@ class Stream:
     values: list[int] = field(default_factory=list)  # the value items, in order
 
     def __post_init__(self) -> None:
-        parts: list[str] = []
-        starts, by_core, values = self.starts, self.by_core, self.values
-        offset = 0
-        for index, item in enumerate(self.items):
-            starts.append(offset)
-            kind = item[KIND]
-            if kind == "value":
-                values.append(index)
-                continue
-            if kind != "label":
-                continue
+        items, by_core = self.items, self.by_core
+        labels = [index for index, item in enumerate(items) if item[KIND] == "label"]
+        self.values[:] = [index for index, item in enumerate(items) if item[KIND] == "value"]
+        lengths = [0] * len(items)  # key chars per item: a label's key, nothing for the others
+        keys = []
+        for index in labels:
+            item = items[index]
             same_core = by_core.get(item[CORE])  # no empty list made for every label, as setdefault would
             if same_core is None:
                 by_core[item[CORE]] = [index]
             else:
                 same_core.append(index)
-            key = _label_key_positions(item[TEXT])[0]
-            parts.append(key)
-            offset += len(key)
-        self.keys = "".join(parts)
-        starts.append(offset)
+            keys.append(item[KEY])
+            lengths[index] = len(item[KEY])
+        self.keys = "".join(keys)
+        self.starts[:] = accumulate(lengths, initial=0)
 
     def key_offset(self, item_index: int) -> int:
         """The first key char at or after an item."""
@@ -228,39 +244,47 @@ class Stream:
 
     def raw_label_between(self, start: int, end: int) -> str:
         """`raw_label` of the key chars start..end-1, one span per label item they cross."""
-        starts = self.starts
-        spans: list[list[int]] = []
+        items, starts = self.items, self.starts
+        spans: list[tuple[str, int, int]] = []
         while start < end:
             index = bisect_right(starts, start) - 1
-            following = starts[index + 1]
-            spans.append([index, start, min(following, end) - 1])
+            first, following = starts[index], starts[index + 1]
+            spans.append((items[index][TEXT], start - first, (following if following < end else end) - 1 - first))
             start = following
-        return self._written(spans) if spans else ""
+        return _written_label(tuple(spans)) if spans else ""
 
     def _written(self, spans: list[list[int]]) -> str:
         """The label as written over [item, first key char, last key char] spans."""
-        starts = self.starts
-        pieces: list[str] = []
-        last_owner = spans[-1][0]
-        for index, first, last in spans:
-            text = self.items[index][TEXT]
-            written = _label_key_positions(text)[1]
-            begin, stop = written[first - starts[index]], written[last - starts[index]] + 1
-            if not pieces:
-                while begin > 0 and text[begin - 1] in _OPENING:
-                    begin -= 1
-                ordinal = _ORDINAL_TAIL.search(text[:begin]) if begin else None  # an ordinal is never empty
-                begin = ordinal.start() if ordinal else begin
-            if index != last_owner:
-                stop = len(text)
-            else:
-                tail = text[stop:].strip()
-                if len(tail) <= 2 and " " not in tail:
-                    stop = len(text)  # a fuzzy match may stop short of a mistyped last character
-            while stop < len(text) and text[stop] in _CLOSING:
-                stop += 1
-            pieces.append(text[begin:stop])
-        return clean_label(" ".join(pieces))
+        items, starts = self.items, self.starts
+        return _written_label(tuple([(items[index][TEXT], first - starts[index], last - starts[index])
+                                     for index, first, last in spans]))
+
+
+@lru_cache(maxsize=16384)
+def _written_label(spans: tuple[tuple[str, int, int], ...]) -> str:
+    """The label as written over (label text, its first key char, its last key char) spans, the first with its
+    leading ordinal and brackets, the last with its closing brackets. Cached: it depends on the label texts
+    alone, and the same row labels, broken the same way, come back in every report of a layout."""
+    pieces: list[str] = []
+    last_span = len(spans) - 1
+    for number, (text, first, last) in enumerate(spans):
+        written = _label_key_positions(text)[1]
+        begin, stop = written[first], written[last] + 1
+        if not pieces:
+            while begin > 0 and text[begin - 1] in _OPENING:
+                begin -= 1
+            ordinal = _ORDINAL_TAIL.search(text[:begin]) if begin else None  # an ordinal is never empty
+            begin = ordinal.start() if ordinal else begin
+        if number != last_span:
+            stop = len(text)
+        else:
+            tail = text[stop:].strip()
+            if len(tail) <= 2 and " " not in tail:
+                stop = len(text)  # a fuzzy match may stop short of a mistyped last character
+        while stop < len(text) and text[stop] in _CLOSING:
+            stop += 1
+        pieces.append(text[begin:stop])
+    return clean_label(" ".join(pieces))
 
 
 # ---------------------------------------------------------------- regions
@@ -406,26 +430,31 @@ def _table_rows(table: Table) -> _TableRows:
         searches = []
         for _, row in rows:
             full, cores = _row_keys(row)
-            anywhere = [key for key in full if key] + [core for core in cores if len(core) >= 4]
-            searches.append((tuple(dict.fromkeys(anywhere)), tuple(core for core in cores if len(core) < 4)))
+            anywhere = tuple(dict.fromkeys([key for key in full if key] + [core for core in cores if len(core) >= 4]))
+            # a short core that is also searched anywhere adds nothing: its whole-label matches are among those
+            whole = tuple(dict.fromkeys(core for core in cores if len(core) < 4 and core not in anywhere))
+            searches.append((anywhere, whole))
         declared = frozenset((row.label, col.label) for block, row in rows for col in block.cols)
         entry = _TABLE_ROWS[id(table)] = (table, _TableRows(rows, tuple(searches), declared))
     return entry[1]
 
 
 def _occurrences(stream: Stream, anywhere: tuple[str, ...], whole: tuple[str, ...]) -> list[tuple[int, int]]:
-    """Every exact occurrence of a row's label in the key string, as (start, end): its keys anywhere, its
-    short cores as whole labels."""
+    """Every exact occurrence of a row's label in the key string, as (start, end), in order: its keys anywhere,
+    its short cores as whole labels. No two keys give the same occurrence: a (start, end) spells one string,
+    and the keys of a row are distinct (`_table_rows`)."""
     keys = stream.keys
-    found: set[tuple[int, int]] = set()
+    found: list[tuple[int, int]] = []
     for key in anywhere:
         start = keys.find(key)
         while start != -1:
-            found.add((start, start + len(key)))
+            found.append((start, start + len(key)))
             start = keys.find(key, start + 1)
     for core in whole:
-        found.update(_whole_item_matches(stream, core))
-    return sorted(found)
+        found += _whole_item_matches(stream, core)
+    if len(anywhere) + len(whole) > 1:
+        found.sort()
+    return found
 
 
 def _find_all(text: str, key: str) -> list[tuple[int, int]]:
@@ -701,9 +730,13 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
     for col, index in zip(block.cols, values):  # noqa: B905 (n values by construction; strict= parses a keyword)
         item = items[index]
         value_type = col.value_type or default_type
-        # the default type by position alone: a one-string call is cached under the string, no key tuple
-        value = _parse_value(item[TEXT]) if value_type == "integer" else _parse_value(item[TEXT], value_type)
-        number = value.number
+        # most cells are counts written plainly (one cached call, nothing to note); the others are parsed in full
+        number = _plain_count(item[TEXT]) if value_type == "integer" else None
+        value = None
+        if number is None:
+            # the default type by position alone: a one-string call is cached under the string, no key tuple
+            value = _parse_value(item[TEXT]) if value_type == "integer" else _parse_value(item[TEXT], value_type)
+            number = value.number
         if number is not None:
             cell = shared.copy()
             cell["col"] = col.label
@@ -711,6 +744,9 @@ def _emit(stream: Stream, table: Table, block: Block, row: Label, values: list[i
             cell["col_key"] = col.key
             cell["col_raw"] = header.get(col.key)
             cell["page"] = item[PAGE]
+            if value is None:
+                cells.append(cell)
+                continue
             if value.unit:
                 cell["unit_raw"] = value.unit
             cells.append(cell)
@@ -773,9 +809,11 @@ def _out_of_row_order(result: ParsedTables, found_rows: int) -> bool:
 
 
 def _missing_warnings(table: Table, cells: list[dict]) -> list[dict]:
-    have = set(map(itemgetter("row", "col"), cells))
-    if have >= _table_rows(table).declared:
+    """A warning per row with declared cells not read (`cells`: the table's, each (row, col) at most once)."""
+    declared = _table_rows(table).declared
+    if len(cells) == len(declared):  # the cells are declared ones, each once: all of them
         return []
+    have = set(map(itemgetter("row", "col"), cells))
     warnings = []
     for block in table.blocks:
         for row in block.rows:
