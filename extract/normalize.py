@@ -15,6 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import compress, count
 
 from extract.document import Line
 
@@ -34,10 +35,14 @@ ORDINAL = re.compile(
 _NOT_KEY = re.compile(rf"[^0-9A-Za-z{CJK}]+")
 _KEY_GAP = rf"[^0-9A-Za-z{CJK}]*"
 
-_PAGE_NUMBER = re.compile(
-    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
-    r"|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$"
+_PAGE_NUMBER_FORM = (
+    r"(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
+    r"|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)"
 )
+_PAGE_NUMBER = re.compile(rf"^\s*{_PAGE_NUMBER_FORM}\s*$")
+# The same over stripped texts joined by (and opened and closed with) newlines, none inside a text: the spaces of
+# the form kept within a line, a match opens with the newline before its line (a literal the search skips to)
+_PAGE_NUMBER_LINE = re.compile("\n" + _PAGE_NUMBER_FORM.replace(r"\s", r"[^\S\n]") + r"(?=\n)")
 _BARE_NUMBER = re.compile(r"^\s*\d{1,4}\s*$")
 _DIGIT_RUN = re.compile(r"\d+")
 _SENTENCE_END = tuple("。！？；：:;!?…）)》”")
@@ -221,35 +226,50 @@ def drop_page_furniture(lines: Sequence[Line], *, bare_numbers: bool = True) -> 
 def without_page_furniture(lines: Sequence[Line]) -> tuple[list[Line], list[Line]]:
     """Both views of `drop_page_furniture` in one pass: (for the text, bare page-closing numbers dropped;
     for the tables, those kept)."""
-    texts: list[str] = []
-    pages: set[int] = set()  # every page with a line, text or not
-    first: dict[int, int] = {}  # page -> index of its first line with text
-    last: dict[int, int] = {}  # page -> index of its last line with text
-    for index, line in enumerate(lines):  # one pass for all three
-        text = line.text.strip()
-        texts.append(text)
-        page = line.page
-        if page is not None:
-            pages.add(page)
-            if text:
-                if page not in first:
-                    first[page] = index
-                last[page] = index
-    page_count = len(pages)
-    margins = repeated_margins(((texts[first[page]], texts[last[page]]) for page in first), page_count)
-    last_of_page = set(last.values()) if page_count > 1 else set()
-    for_text: list[Line] = []
-    for_tables: list[Line] = []
-    page_number, masked = _PAGE_NUMBER.match, _DIGIT_RUN.sub
-    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
-        if len(text) <= 24 and page_number(text):
-            continue
-        if margins and masked("#", text) in margins:
-            continue
-        for_tables.append(line)
-        if index not in last_of_page or not _BARE_NUMBER.match(text):
-            for_text.append(line)
-    return for_text, for_tables
+    _, furniture, bare = _page_furniture(lines)
+    for_tables = _without(lines, furniture)
+    return (_without(lines, furniture | bare) if bare else list(for_tables)), for_tables
+
+
+def paragraphs_and_table_lines(lines: Sequence[Line]) -> tuple[list[str], list[Line]]:
+    """`paragraphs` of the lines for the text and the lines for the tables (`without_page_furniture`), each
+    line's text stripped once."""
+    texts, furniture, bare = _page_furniture(lines)
+    return _paragraphs(_without(texts, furniture | bare)), _without(lines, furniture)
+
+
+def _without(items: Sequence, indexes: set[int]) -> list:
+    if not indexes:
+        return list(items)
+    return [item for index, item in enumerate(items) if index not in indexes]
+
+
+def _page_furniture(lines: Sequence[Line]) -> tuple[list[str], set[int], set[int]]:
+    """The lines' texts stripped, the indexes of page numbers and running headers, and those of the bare
+    numbers that close a page (furniture in the text, perhaps a wrapped value in a table).
+
+    The pages' first and last lines with text are found by dicts made from the lines in order (the last
+    index written for a page stays) and in reverse, and the page numbers by mapping the expression over
+    the texts: no Python-level loop over every line."""
+    texts = [line.text.strip() for line in lines]
+    pages = [line.page for line in lines]
+    page_count = len(set(pages) - {None})  # every page with a line, text or not
+    furniture = {i for i in _page_numbers(texts) if len(texts[i]) <= 24}
+    if page_count < 2:
+        return texts, furniture, set()
+    # page -> index of its last line with text, then of its first
+    last = dict(zip(compress(pages, texts), compress(count(), texts), strict=True))
+    last.pop(None, None)
+    if page_count >= 3:
+        backwards = texts[::-1]
+        first = dict(zip(compress(pages[::-1], backwards), compress(count(len(texts) - 1, -1), backwards), strict=True))
+        first.pop(None, None)
+        margins = repeated_margins(((texts[first[page]], texts[last[page]]) for page in first), page_count)
+        if margins:
+            masked = _DIGIT_RUN.sub
+            furniture.update(i for i, text in enumerate(texts) if masked("#", text) in margins)
+    bare = {i for i in last.values() if _BARE_NUMBER.match(texts[i])}
+    return texts, furniture, bare - furniture
 
 
 def wrap_width(texts: Iterable[str]) -> int | None:
@@ -258,7 +278,8 @@ def wrap_width(texts: Iterable[str]) -> int | None:
     The commonest of the widths at or above the median (the first seen on a tie), or the top decile less 2
     if wider: `statistics.median` and `statistics.quantiles(n=10)[-1]` (exclusive method) written out on
     one sorted copy, the module's pure-Python generality being most of the paragraphs' time."""
-    widths = [w for w in map(display_width, [t for t in texts if len(t) >= 16]) if w >= 40]  # width <= 2.5 × len
+    # display_width written out (no call per text); a text under 16 characters is narrower than 40 (width <= 2.5 × len)
+    widths = [w for t in texts if len(t) >= 16 and (w := len(t) + (len(t.encode()) - len(t)) // 2) >= 40]
     count = len(widths)
     if count < 3:
         return None
@@ -283,7 +304,20 @@ def _join(previous: str, following: str) -> str:
 def paragraphs(lines: Sequence[Line]) -> list[str]:
     """Paragraphs from wrapped lines: a full-width line without a sentence end continues on the next text line
     (its display width within 6 of the wrap width, the next line not opening a heading)."""
-    texts = [line.text.strip() for line in lines]
+    return _paragraphs([line.text.strip() for line in lines])
+
+
+def _page_numbers(texts: list[str]) -> Iterable[int]:
+    """The indexes of the stripped texts that are page numbers (`_PAGE_NUMBER`): one search over the texts
+    joined, unless one holds a newline."""
+    joined = "\n" + "\n".join(texts) + "\n"
+    if joined.count("\n") != len(texts) + 1:
+        return compress(count(), map(_PAGE_NUMBER.match, texts))
+    return (joined.count("\n", 0, match.start()) for match in _PAGE_NUMBER_LINE.finditer(joined))
+
+
+def _paragraphs(texts: list[str]) -> list[str]:
+    """`paragraphs` of the lines' stripped texts."""
     width = wrap_width(texts)
     if width is None:
         return [text for text in texts if text]

@@ -31,7 +31,7 @@ from extract.errors import ReadError
 from extract.limits import Limits
 from extract.metadata import detect_scope, detect_template, find_title, has_statistics_tables
 from extract.model import error_record, record, source_of
-from extract.normalize import paragraphs, without_page_furniture
+from extract.normalize import paragraphs_and_table_lines
 from extract.sections import split_sections
 from extract.table_fallback import choose, needs_table_read
 from extract.tables import parse_tables
@@ -178,8 +178,7 @@ def _statistics(
 
 def extract_document(doc: Document, source: dict) -> dict:
     """The report-model record of a document a reader produced."""
-    text_lines, table_lines = without_page_furniture(doc.lines)
-    paras = paragraphs(text_lines)
+    paras, table_lines = paragraphs_and_table_lines(doc.lines)
     text = "\n".join(paras)
     title = find_title(paras, doc.title)
     body = issuing_body(title) if title else None

@@ -21,9 +21,13 @@ from extract.normalize import (
     display_width,
     join_cjk,
     label_key,
+    paragraphs,
+    paragraphs_and_table_lines,
+    repeated_margins,
     strip_ordinal,
     text_key,
     to_halfwidth,
+    without_page_furniture,
     wrap_width,
 )
 
@@ -110,6 +114,53 @@ def test_page_numbers_and_running_headers_are_dropped():
     assert "- 2 -" not in text
     assert "某某局政府信息公开工作年度报告" not in text
     assert text.split("\n") == body
+
+
+_PAGE_NUMBER = re.compile(
+    r"^\s*(?:[-—–－]\s*\d{1,4}\s*[-—–－]|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?|\d{1,4}\s*/\s*\d{1,4}"
+    r"|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$"
+)
+
+
+def _without_page_furniture_line_by_line(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """without_page_furniture as it was written first: each line's text matched on its own, in a loop."""
+    texts = [line.text.strip() for line in lines]
+    pages = {line.page for line in lines} - {None}
+    first: dict[int, int] = {}
+    last: dict[int, int] = {}
+    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        if line.page is not None and text:
+            first.setdefault(line.page, index)
+            last[line.page] = index
+    margins = repeated_margins(((texts[first[page]], texts[last[page]]) for page in first), len(pages))
+    last_of_page = set(last.values()) if len(pages) > 1 else set()
+    for_text, for_tables = [], []
+    for index, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        if (len(text) <= 24 and _PAGE_NUMBER.match(text)) or (margins and re.sub(r"\d+", "#", text) in margins):
+            continue
+        for_tables.append(line)
+        if index not in last_of_page or not re.match(r"^\s*\d{1,4}\s*$", text):
+            for_text.append(line)
+    return for_text, for_tables
+
+
+# Page numbers of every form, with the spaces and line breaks that could make a search over joined lines go wrong
+_LINE_PIECES = [
+    "- 3 -", "－12－", "第3页", "第 4 页 共 9 页", "第2页，共3页", "3/9", "Page 3 of 9", "page 2", "12", "7", "  ",
+    "\u3000", "\n", "\r", "\x1c", "-", "第", "页", "共", "报告", "某局年度报告 2023", "正文。", "a" * 20,
+]
+_LINES = st.lists(st.builds(Line, st.lists(st.sampled_from(_LINE_PIECES), max_size=3).map("".join),
+                            st.one_of(st.none(), st.integers(1, 4))), max_size=30)
+
+
+@given(_LINES, st.booleans())
+@settings(max_examples=2000, deadline=None)
+def test_page_furniture_is_what_matching_each_line_on_its_own_drops(lines, in_page_order):
+    if in_page_order:
+        lines = sorted(lines, key=lambda line: line.page or 0)
+    assert without_page_furniture(lines) == _without_page_furniture_line_by_line(lines)
+    for_text, for_tables = _without_page_furniture_line_by_line(lines)
+    assert paragraphs_and_table_lines(lines) == (paragraphs(for_text), for_tables)
 
 
 def test_a_bare_number_is_a_page_number_only_at_the_end_of_a_page():
