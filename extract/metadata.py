@@ -13,7 +13,7 @@ import re
 
 from extract.normalize import KeyedText, label_key
 from extract.template import Template, all_templates
-from vocab.titles import clean_title, is_annual_report_title, issuing_body
+from vocab.titles import annual_report_year, clean_title, is_annual_report_title, issuing_body, report_year
 
 _REPORT_MARKERS = ("信息公开", "政务公开")
 _TITLE_SEPARATORS = re.compile(r"\s*(?:_|\||｜|——|--| - )\s*")
@@ -34,17 +34,34 @@ def _report_part(title: str) -> str | None:
 def find_title(paragraphs: list[str], declared: str | None = None) -> str | None:
     """The report's title: the first heading line that names a report (joined with the line before it when
     the title was broken after the body's name), else the reader's title, else the first short line."""
+    return _title_and_year(paragraphs, declared)[0]
+
+
+def title_year_body(paragraphs: list[str], declared: str | None = None) -> tuple[str | None, int | None, str | None]:
+    """`find_title`'s title, its year (`report_year`) and issuing body (`issuing_body`); the year is the one
+    read when the title was judged a report's, when the title is that paragraph as it was judged."""
+    title, year = _title_and_year(paragraphs, declared)
+    if not title:
+        return title, None, None
+    return title, (report_year(title) if year is None else year), issuing_body(title)
+
+
+def _title_and_year(paragraphs: list[str], declared: str | None) -> tuple[str | None, int | None]:
+    """The title, and `report_year` of it when judging it read that already (else None)."""
     for index, paragraph in enumerate(paragraphs[:8]):
-        if len(paragraph) > 80 or not is_annual_report_title(paragraph)[0]:
+        if len(paragraph) > 80:
+            continue
+        year = annual_report_year(paragraph)  # a report's title always has a year: None when it names no report
+        if year is None:
             continue
         previous = paragraphs[index - 1].strip() if index else ""
         if previous and len(previous) <= 30 and not _SENTENCE.search(previous) and issuing_body(paragraph) is None:
-            return clean_title(previous + paragraph)
-        return clean_title(paragraph)
+            return clean_title(previous + paragraph), None
+        return clean_title(paragraph), year  # judged as clean_title(paragraph): its year is this title's
     if declared:
-        return _report_part(declared) or clean_title(declared)
+        return _report_part(declared) or clean_title(declared), None
     first = next((p for p in paragraphs if p.strip()), None)
-    return clean_title(first) if first and len(first) <= 80 else None
+    return (clean_title(first) if first and len(first) <= 80 else None), None
 
 
 def _in_order(needle: str, haystack: str, max_gap: int = 24) -> bool:

@@ -29,14 +29,13 @@ from extract.detect import (
 from extract.document import Document, Line
 from extract.errors import ReadError
 from extract.limits import Limits
-from extract.metadata import detect_scope, detect_template, find_title, has_statistics_tables
+from extract.metadata import detect_scope, detect_template, has_statistics_tables, title_year_body
 from extract.model import error_record, record, source_of
 from extract.normalize import paragraphs_and_table_lines
 from extract.sections import split_sections
 from extract.table_fallback import choose, needs_table_read
 from extract.tables import parse_tables
 from extract.template import Template, all_templates, load_template
-from vocab.titles import issuing_body, report_year
 
 OFFICE_TYPES = OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES
 
@@ -180,8 +179,7 @@ def extract_document(doc: Document, source: dict) -> dict:
     """The report-model record of a document a reader produced."""
     paras, table_lines = paragraphs_and_table_lines(doc.lines)
     text = "\n".join(paras)
-    title = find_title(paras, doc.title)
-    body = issuing_body(title) if title else None
+    title, year, body = title_year_body(paras, doc.title)
     template_id, template = _choose_template(doc, text, table_lines)
     sections, warnings = split_sections(paras, template)
     warnings = [{"code": "reader", "message": message} for message in doc.warnings] + warnings
@@ -194,7 +192,7 @@ def extract_document(doc: Document, source: dict) -> dict:
         cells, checks, table_warnings = _statistics(doc, template, overview, table_lines)
         warnings += table_warnings
     return record(
-        source=source, title=title, body=body, year=report_year(title) if title else None,
+        source=source, title=title, body=body, year=year,
         template=template_id, scope=detect_scope(text, body), method=doc.method, ocr=doc.ocr, pages=doc.pages,
         text=text, sections=sections, cells=cells, checks=checks, warnings=warnings,
     )

@@ -102,16 +102,27 @@ def is_annual_report_title(title: str) -> tuple[bool, str]:
     guides, catalogues, notices about compiling reports, explanations and graphics, and company
     annual reports (年报 without 政府信息公开) are not reports.
     """
+    return _judged(title)[:2]
+
+
+def annual_report_year(title: str) -> int | None:
+    """The year of an annual report's title (`report_year`), read while judging it; None when
+    `is_annual_report_title` says it names no annual report."""
+    return _judged(title)[2]
+
+
+def _judged(title: str) -> tuple[bool, str, int | None]:
     text = clean_title(title)
     if not text:
-        return False, "empty title"
+        return False, "empty title", None
     if "信息公开" not in text and "政务公开" not in text:
-        return False, "no 政府信息公开 in the title (e.g. a company 年报)"
+        return False, "no 政府信息公开 in the title (e.g. a company 年报)", None
     if not _ANNUAL_WORDS.search(text) and not ("年度" in text and "工作报告" in text):
-        return False, "no 年度报告/年报 in the title"
+        return False, "no 年度报告/年报 in the title", None
     for word, reason in _LOOKALIKES:
         if word in text:
-            return False, reason
-    if report_year(text) is None:
-        return False, "no year in the title"
-    return True, "year + 政府信息公开 + 年度报告"
+            return False, reason, None
+    year = report_year(text)
+    if year is None:
+        return False, "no year in the title", None
+    return True, "year + 政府信息公开 + 年度报告", year

@@ -3,10 +3,11 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from extract.metadata import _in_order, detect_scope, detect_template, find_title
+from extract.metadata import _in_order, detect_scope, detect_template, find_title, title_year_body
 from extract.normalize import label_key
 from extract.sections import split_sections
 from extract.template import all_templates, load_template
+from vocab.titles import issuing_body, report_year
 
 T = load_template("2021")
 
@@ -125,3 +126,18 @@ def test_the_template_and_its_hits_are_those_found_in_the_whole_texts_key(pieces
     text = "".join(pieces)
     template_id, template, hits = detect_template(text)
     assert ((template_id if template else None), hits) == _detect_template_on_the_whole_key(text)
+
+
+_TITLE_PIECES = [
+    "某某县人民政府办公室", "某局", "2022年", "二〇二三年", "2019年度", "政府信息公开", "工作", "年度报告", "年报",
+    "_政府信息公开年报_某某市人民政府", "（全文）", "工作要点", " ", "　", "一、总体情况", "。", "：", "a" * 40,
+]
+
+
+@given(st.lists(st.lists(st.sampled_from(_TITLE_PIECES), max_size=5).map("".join), max_size=10),
+       st.one_of(st.none(), st.lists(st.sampled_from(_TITLE_PIECES), max_size=5).map("".join)))
+@settings(max_examples=1000, deadline=None)
+def test_a_titles_year_and_body_are_those_read_from_the_title_found(paragraphs, declared):
+    title = find_title(paragraphs, declared)
+    expected = (title, report_year(title), issuing_body(title)) if title else (title, None, None)
+    assert title_year_body(paragraphs, declared) == expected

@@ -2,7 +2,7 @@
 
 import pytest
 
-from vocab.titles import is_annual_report_title, issuing_body, report_year
+from vocab.titles import annual_report_year, is_annual_report_title, issuing_body, report_year
 
 
 @pytest.mark.parametrize(
@@ -63,3 +63,13 @@ def test_lookalikes_are_not_annual_reports(title):
 )
 def test_annual_report_titles_are_recognised(title):
     assert is_annual_report_title(title) == (True, "year + 政府信息公开 + 年度报告")
+
+
+@pytest.mark.parametrize(
+    "title",
+    ["某局2023年政府信息公开工作年度报告", "某局政府信息公开工作年度报告", "2023年政府信息公开工作要点",
+     "某公司2023年年报", "二〇二二年度某某县统计局政府信息公开工作年报", "", "  "],
+)
+def test_an_annual_reports_year_is_its_titles_year_and_none_for_anything_else(title):
+    ok, _ = is_annual_report_title(title)
+    assert annual_report_year(title) == (report_year(title) if ok else None)
