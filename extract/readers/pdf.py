@@ -41,6 +41,10 @@ RUN = re.compile(r"[^\r\n]+")
 QUOTE_MARKS = "“”‘’「」『』"
 TRAILING_QUOTES = re.compile(r"[\s“”‘’「」『』]+$")
 QUOTE_GAP = re.compile(r" *([“”‘’「」『』]) *")
+# A run ending in one of these goes through `_run_text`: the quotation marks and every character
+# str.isspace() calls blank (one `in` test on the last character instead of two).
+MARKED_ENDS = QUOTE_MARKS + "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
+    "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 _MARK_ONLY = methodcaller("group", 1)  # QUOTE_GAP's replacement, in C (a "\\1" template is expanded in Python)
 EDGE_LINES = 2
 LINE_LOOKBACK = 4
@@ -252,31 +256,39 @@ def _visual_lines(textpage, text: str) -> list[str]:
     box = _CharBoxes(textpage)
     runs = _runs(text, box)
     runs.sort(key=_TOP, reverse=True)
-    return [_join(line, box) for line in _group_lines(runs)]
+    lines = []
+    append = lines.append
+    for line in _group_lines(runs):
+        if len(line) == 1:  # most lines: one run, no gap to judge
+            text = line[0][3]
+            append(text.lstrip() if text[-1] not in MARKED_ENDS else _run_text(text, line[0][4], box))
+        else:
+            append(_join(line, box))
+    return lines
 
 
 def _runs(text: str, box: _CharBoxes) -> list[tuple]:
-    """(top, bottom, left, text, index of the first character) of each run: the text between line breaks,
+    """(top, bottom, left, text, index of the last character) of each run: the text between line breaks,
     placed by its first character's loose box. Plain tuples: this loop makes ~75 a page.
 
     pdfium ends its lines with "\\r\\n"; a page whose text has a lone CR or LF is split by the regular
     expression. The raw box call is inlined: it is the reader's hot loop (one call a run)."""
-    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.rect
+    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.floats
     runs: list[tuple] = []
     append = runs.append
     breaks = text.count("\r\n")
     if text.count("\r") != breaks or text.count("\n") != breaks:
         for match in RUN.finditer(text):
-            start = match.start()
-            call(handle, start, pointer)
-            append((rect.top, rect.bottom, rect.left, match.group(), start))
+            call(handle, match.start(), pointer)
+            append((rect[1], rect[3], rect[0], match.group(), match.end() - 1))
         return runs
     start = 0
     for part in text.split("\r\n"):
+        end = start + len(part)
         if part:
             call(handle, start, pointer)  # loose boxes: one line's characters share bottom and top
-            append((rect.top, rect.bottom, rect.left, part, start))
-        start += len(part) + 2
+            append((rect[1], rect[3], rect[0], part, end - 1))
+        start = end + 2
     return runs
 
 
@@ -284,20 +296,25 @@ def _runs(text: str, box: _CharBoxes) -> list[tuple]:
 # text page's pointer and the struct's byref passed as they are: 0.4 µs a call instead of 1.2 µs through
 # pypdfium2's typed binding, which converts and checks all three arguments on every call. PYFUNCTYPE keeps
 # the GIL across the call (a lookup into the text page, well under a microsecond; one call a run): ~10 %
-# cheaper than releasing and taking it back.
-_LOOSE_CHAR_BOX = ctypes.PYFUNCTYPE(ctypes.c_int)(ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value)
+# cheaper than releasing and taking it back. Its result (whether the index was on the page) is declared void:
+# nothing reads it, and converting it to a Python int was ~300 of the ~2,000 instructions of a call.
+_LOOSE_CHAR_BOX = ctypes.PYFUNCTYPE(None)(ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value)
 
 
 class _CharBoxes:
     """A character's box: pdfium's loose box (the glyph's advance and the font's
     ascent/descent), one struct through the raw API. About 4× cheaper than the four-double `GetCharBox`,
     and equal heights for every character of a line make line grouping steadier. The text page (pdfium's
-    FPDF_TEXTPAGE pointer) must stay open while this is used."""
+    FPDF_TEXTPAGE pointer) must stay open while this is used.
+
+    `floats` is the struct seen as its four floats (left, top, right, bottom): an item of a memoryview is
+    read faster than a ctypes field, and gives the same Python float."""
 
     def __init__(self, textpage):
         self.textpage = textpage
-        self.rect = raw.FS_RECTF()
-        self.pointer = ctypes.byref(self.rect)
+        rect = raw.FS_RECTF()
+        self.pointer = ctypes.byref(rect)
+        self.floats = memoryview(rect).cast("B").cast("f")
 
 
 _TOP = itemgetter(0)
@@ -359,34 +376,24 @@ def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
 def _join(runs: list[tuple], box: _CharBoxes) -> str:
     """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word.
     A run's right edge (its last character's box) is asked for only when another run follows it."""
-    if len(runs) == 1:  # most lines: one run, no gap to judge
-        text = runs[0][3]
-        last = text[-1]
-        return text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(text, runs[0][4], box)
     runs.sort(key=_LEFT)
-    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.rect
-    final = runs[-1]
-    parts = []
-    right, previous_height = None, 0.0  # the previous run's right edge and height
-    for run in runs:
-        y1, y0, x0, text, start = run
-        height = y1 - y0
-        if right is not None:
-            tallest = height if height > previous_height else previous_height
-            if x0 - right > 0.2 * (tallest if tallest > 1.0 else 1.0):
-                parts.append(" ")
-        last = text[-1]
-        # the common case inline: no trailing quotation mark or space, only leading spaces to strip
-        parts.append(text.lstrip() if last not in QUOTE_MARKS and not last.isspace() else _run_text(text, start, box))
-        if run is not final:
-            call(handle, start + len(text) - 1, pointer)
-            right = rect.right
-        previous_height = height
+    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.floats
+    top, bottom, _, text, last = runs[0]
+    previous_height = top - bottom
+    parts = [text.lstrip() if text[-1] not in MARKED_ENDS else _run_text(text, last, box)]
+    for top, bottom, left, text, following in runs[1:]:
+        call(handle, last, pointer)  # the previous run's right edge
+        height = top - bottom
+        tallest = height if height > previous_height else previous_height
+        if left - rect[2] > 0.2 * (tallest if tallest > 1.0 else 1.0):
+            parts.append(" ")
+        parts.append(text.lstrip() if text[-1] not in MARKED_ENDS else _run_text(text, following, box))
+        last, previous_height = following, height
     return "".join(parts)
 
 
-def _run_text(text: str, start: int, box: _CharBoxes) -> str:
-    """A run's text (`start`: its first character's index); quotation marks put back in place when the PDF
+def _run_text(text: str, last: int, box: _CharBoxes) -> str:
+    """A run's text (`last`: its last character's index); quotation marks put back in place when the PDF
     wrote them after their line.
 
     Writers set “ ” in a fallback font and emit those glyphs after the rest of the line, so in content
@@ -396,19 +403,20 @@ def _run_text(text: str, start: int, box: _CharBoxes) -> str:
     stripped = text.rstrip()
     if not stripped or stripped[-1] not in QUOTE_MARKS:
         return stripped.lstrip()
+    start = last + 1 - len(text)
     trailing = TRAILING_QUOTES.search(text)
     cut = trailing.start()
-    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.rect
+    call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.floats
     inserts = []
     for index, mark in enumerate(trailing.group(), start=start + cut):
         if mark in QUOTE_MARKS:
             call(handle, index, pointer)
-            centre = (rect.left + rect.right) / 2
+            centre = (rect[0] + rect[2]) / 2
             low, high = 0, cut  # how many of the characters before the marks lie left of the mark's centre
             while low < high:
                 middle = (low + high) // 2
                 call(handle, start + middle, pointer)
-                if (rect.left + rect.right) / 2 < centre:
+                if (rect[0] + rect[2]) / 2 < centre:
                     low = middle + 1
                 else:
                     high = middle
