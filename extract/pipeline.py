@@ -11,7 +11,7 @@ text layer parsed incompletely has its ruled tables read as well, and the richer
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extract import checks as checks_module
@@ -198,25 +198,62 @@ def extract_document(doc: Document, source: dict) -> dict:
     )
 
 
-def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, document: Document | None = None,
-                  charset: str | None = None) -> dict:
-    """A record for bytes (from `where`: path or url); read errors become the record's `errors`.
-    The source carries the encoding text and HTML were decoded with."""
+@dataclass
+class Reading:
+    """What reading a file leaves for the parse: its bytes and `source`, and the reader's `document`, or the
+    record of why it could not be read (`failed`). The two stages are apart so that a batch can read several
+    files before parsing them (extract/batch.py)."""
+
+    data: bytes
+    source: dict
+    limits: Limits | None = None
+    document: Document | None = None
+    failed: dict | None = None
+
+
+def read_bytes(data: bytes, where: dict, limits: Limits | None = None, document: Document | None = None,
+               charset: str | None = None) -> Reading:
+    """Detect and read bytes (from `where`: path or url); never raises. The source carries the encoding text
+    and HTML were decoded with. `document`: already read (a batch's LibreOffice conversion)."""
     media_type = detect(data)
     source = source_of(data, media_type, **where)
     try:
         doc = document or read_document(data, media_type, limits, charset)
-        if doc.encoding:
-            source["encoding"] = doc.encoding
-        result = extract_document(doc, source)
-        if media_type == PDF and needs_table_read(result):
-            return _with_table_read(data, doc, result, source, limits or Limits.from_env())
+    except ReadError as error:
+        return Reading(data, source, limits, failed=error_record(source, [error.as_dict()]))
+    except Exception as error:  # a reader bug must not stop the batch: record it and go on
+        return Reading(data, source, limits, failed=error_record(source, [_unexpected(error)]))
+    if doc.encoding:
+        source["encoding"] = doc.encoding
+    return Reading(data, source, limits, doc)
+
+
+def parse_reading(reading: Reading) -> dict:
+    """The record of a read file; parse failures become the record's `errors`."""
+    if reading.failed is not None:
+        return reading.failed
+    source = reading.source
+    try:
+        result = extract_document(reading.document, source)
+        if source["media_type"] == PDF and needs_table_read(result):
+            return _with_table_read(reading.data, reading.document, result, source,
+                                    reading.limits or Limits.from_env())
         return result
     except ReadError as error:
         return error_record(source, [error.as_dict()])
-    except Exception as error:  # a reader or parser bug must not stop the batch: record it and go on
-        message = f"extraction failed unexpectedly ({type(error).__name__}: {error}); please report this file"
-        return error_record(source, [{"code": "extract_failed", "message": message}])
+    except Exception as error:  # a parser bug must not stop the batch: record it and go on
+        return error_record(source, [_unexpected(error)])
+
+
+def _unexpected(error: Exception) -> dict:
+    message = f"extraction failed unexpectedly ({type(error).__name__}: {error}); please report this file"
+    return {"code": "extract_failed", "message": message}
+
+
+def extract_bytes(data: bytes, where: dict, limits: Limits | None = None, document: Document | None = None,
+                  charset: str | None = None) -> dict:
+    """A record for bytes (from `where`: path or url); read errors become the record's `errors`."""
+    return parse_reading(read_bytes(data, where, limits, document, charset))
 
 
 def _with_table_read(data: bytes, doc: Document, text_layer: dict, source: dict, limits: Limits) -> dict:
@@ -236,15 +273,23 @@ def extract_path(
     path: str | Path, limits: Limits | None = None, document: Document | None = None, charset: str | None = None
 ) -> dict:
     """A record for a file; `path` is kept exactly as given. Never raises on a bad file."""
+    return parse_reading(read_path(path, limits, document, charset))
+
+
+def read_path(
+    path: str | Path, limits: Limits | None = None, document: Document | None = None, charset: str | None = None
+) -> Reading:
+    """`read_bytes` of a file, within the size limit; never raises."""
     limits = limits or Limits.from_env()
     where = {"path": str(path)}
     try:
         size = Path(path).stat().st_size
         if size > limits.max_file_bytes:
             error = ReadError("too_large", f"{size} bytes, over the limit of {limits.max_file_bytes}")
-            return error_record({**where, "sha256": None, "media_type": None, "size": size}, [error.as_dict()])
+            source = {**where, "sha256": None, "media_type": None, "size": size}
+            return Reading(b"", source, limits, failed=error_record(source, [error.as_dict()]))
         data = Path(path).read_bytes()
     except OSError as error:
         message = f"the file could not be opened: {error.strerror or error}"
-        return error_record(where, [{"code": "unreadable", "message": message}])
-    return extract_bytes(data, where, limits, document, charset)
+        return Reading(b"", where, limits, failed=error_record(where, [{"code": "unreadable", "message": message}]))
+    return read_bytes(data, where, limits, document, charset)

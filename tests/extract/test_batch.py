@@ -3,7 +3,9 @@
 import random
 from pathlib import Path
 
-from extract.batch import extract_paths
+from extract import batch
+from extract.batch import extract_all, extract_paths
+from extract.pipeline import Reading, extract_bytes
 from extract.readers.office import convert_files
 from tests.generate import cell_mismatches, make_report, render_docx
 
@@ -28,3 +30,44 @@ def test_doc_files_are_converted_together_and_records_keep_input_order(tmp_path)
     assert cell_mismatches(records[3], reports[1]) == {}
     assert len(records[1]["cells"]) == 200
     assert records[2]["errors"] and records[2]["cells"] == []
+
+
+def _logged_readings(log: list[str], sizes: list[int]):
+    """Readings that log when each is read (a step of the iterable) and are parsed into a record naming them."""
+    for number, size in enumerate(sizes):
+        log.append(f"read {number}")
+        yield Reading(b"x" * size, {"path": str(number)}, failed={"source": {"path": str(number)}})
+
+
+def _logging_parse(log: list[str]):
+    def parse(reading: Reading) -> dict:
+        log.append(f"parse {reading.source['path']}")
+        return reading.failed
+    return parse
+
+
+def test_a_chunk_of_files_is_read_before_any_of_them_is_parsed_and_records_keep_input_order(monkeypatch):
+    log: list[str] = []
+    monkeypatch.setattr(batch, "parse_reading", _logging_parse(log))
+    records = list(batch.parse_in_chunks(_logged_readings(log, [10] * 5), files=2, size=1000))
+    assert [r["source"]["path"] for r in records] == ["0", "1", "2", "3", "4"]
+    assert log == ["read 0", "read 1", "parse 0", "parse 1", "read 2", "read 3", "parse 2", "parse 3",
+                   "read 4", "parse 4"]
+
+
+def test_a_chunk_closes_early_once_its_files_reach_the_byte_budget(monkeypatch):
+    log: list[str] = []
+    monkeypatch.setattr(batch, "parse_reading", _logging_parse(log))
+    list(batch.parse_in_chunks(_logged_readings(log, [10, 600, 500, 10]), files=8, size=1000))
+    assert log == ["read 0", "read 1", "read 2", "parse 0", "parse 1", "parse 2", "read 3", "parse 3"]
+
+
+def test_files_read_in_chunks_give_the_records_they_give_one_at_a_time(tmp_path):
+    reports = [make_report(random.Random(seed)) for seed in (21, 22, 23)]
+    inputs = [(render_docx(r), {"path": f"r{i}.docx"}) for i, r in enumerate(reports)]
+    inputs.insert(1, (b"%PDF-1.4 broken", {"path": "broken.pdf"}))
+    inputs.append((SAMPLE.read_bytes(), {"path": "sample.txt"}))
+    chunked = list(extract_all(inputs * 3))
+    one_by_one = [extract_bytes(data, where) for data, where in inputs * 3]
+    assert chunked == one_by_one
+    assert chunked[1]["errors"] and len(chunked[0]["cells"]) == 200
