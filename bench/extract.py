@@ -6,8 +6,8 @@ call for all), as a portal HTML page, as PDF-style broken text, as XLSX, and as 
 * reports per second per format through the whole pipeline (`extract_bytes`: detect, read, parse, check);
   for DOC the LibreOffice batch conversion is included (`extract_paths`);
 * the ratio of our total PDF extraction time to bare pypdfium2 `get_text_bounded()` on the same PDFs in the
-  same run (target <= 1.3), as `govreports extract` runs it (extract/batch.py: a chunk of files read, then
-  parsed) and one file at a time (`extract_bytes`: each read, then parsed), of our PDF reader alone, of the
+  same run (target <= 1.3), as `govreports extract PATH...` runs it (extract/batch.py: a chunk of files read,
+  then parsed) and one file at a time (`extract_bytes`: each read, then parsed), of our PDF reader alone, of the
   parse alone (`extract_document` on documents already read) and of the floor every pdfium path pays (loading
   the pages and their text pages, no text asked for), and how the whole path's time above the floor splits
   (the reader above the floor, the parse, the rest). These are timed round-robin (one round of each in turn,
@@ -261,7 +261,7 @@ def main() -> None:
     figures = ", ".join(f"{name} {1000 * seconds:.1f}" for name, seconds in timed.items())
     print(f"\nround-robin, CPU ms per {args.reports} PDFs: {figures}")
     print(f"ratio, our whole PDF extraction / bare get_text_bounded: {ours / bare:.2f}  (target <= 1.3; as "
-          "`govreports extract` runs: extract.batch, a chunk of files read, then parsed)")
+          "`govreports extract PATH...` runs: extract.batch, a chunk of files read, then parsed)")
     print(f"ratio, the same one file at a time (extract_bytes) / bare: {each / bare:.2f}")
     print(f"ratio, our PDF reader alone / bare get_text_bounded:     {timed['reader'] / bare:.2f}")
     print(f"ratio, parse alone (extract_document) / bare:            {timed['parse'] / bare:.2f}")
