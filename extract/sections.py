@@ -33,15 +33,17 @@ class FoundHeading:
     exact: bool
 
 
-HeadingSpec = tuple[Section, frozenset[str], frozenset[str], int]
+HeadingSpec = tuple[Section, frozenset[str], frozenset[str], int, tuple[tuple[str, int], ...]]
 
 
 def _heading_keys(section: Section) -> HeadingSpec:
-    """(section, keys with ordinal, keys without, widest display width) of a section's heading and variants."""
+    """(section, keys with ordinal, keys without, widest display width, each key without and its length) of a
+    section's heading and variants."""
     names = (section.heading, *section.variants)
     widest = max(display_width(n) for n in names)
-    return (section, frozenset(label_key(n) for n in names), frozenset(label_key(n, ordinal=False) for n in names),
-            widest)
+    cores = frozenset(label_key(n, ordinal=False) for n in names)
+    return (section, frozenset(label_key(n) for n in names), cores, widest,
+            tuple((core, len(core)) for core in sorted(cores)))
 
 
 _SPECS: dict[str, list[HeadingSpec]] = {}
@@ -57,7 +59,7 @@ def _heading_specs(template: Template) -> list[HeadingSpec]:
 def _match(width: int, keys: tuple[str, str], spec: HeadingSpec) -> bool | None:
     """True for the declared heading, False for a renumbered or slightly different one, None for no heading
     (of a paragraph that opens with a top-level ordinal: `find_headings` asks about no other)."""
-    _, full, cores, widest = spec
+    _, full, cores, widest, sized = spec
     if width > 2 * widest + 16:
         return None
     key, core = keys
@@ -65,8 +67,12 @@ def _match(width: int, keys: tuple[str, str], spec: HeadingSpec) -> bool | None:
         return True
     if core in cores and core != key:
         return False
-    for other in cores:  # a loop, not max() of a generator: this runs for every spec a table row is tried on
-        if fuzz.ratio(core, other) >= FUZZY_HEADING_SCORE:
+    size = len(core)
+    for other, other_size in sized:  # a loop, not max() of a generator: this runs for every spec a row is tried on
+        # the ratio is 200 × common subsequence / total length: two lengths this far apart cannot reach the score
+        if 200 * min(size, other_size) >= FUZZY_HEADING_SCORE * (size + other_size) and (
+            fuzz.ratio(core, other) >= FUZZY_HEADING_SCORE
+        ):
             return False
     return None
 

@@ -2,10 +2,11 @@
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import fuzz
 
 from extract.metadata import _in_order, detect_scope, detect_template, find_title, title_year_body
 from extract.normalize import label_key
-from extract.sections import split_sections
+from extract.sections import FUZZY_HEADING_SCORE, split_sections
 from extract.template import all_templates, load_template
 from vocab.titles import issuing_body, report_year
 
@@ -141,3 +142,23 @@ def test_a_titles_year_and_body_are_those_read_from_the_title_found(paragraphs, 
     title = find_title(paragraphs, declared)
     expected = (title, report_year(title), issuing_body(title)) if title else (title, None, None)
     assert title_year_body(paragraphs, declared) == expected
+
+
+_HEADING_CHARS = "总体情况政府信息公开申请行政复议诉讼其他事项ab1"
+
+
+@st.composite
+def _keys_a_few_edits_apart(draw) -> tuple[str, str]:
+    declared = draw(st.text(alphabet=_HEADING_CHARS, max_size=30))
+    cut = draw(st.integers(0, len(declared)))
+    dropped = draw(st.integers(0, 3))
+    return declared[:cut] + draw(st.text(alphabet=_HEADING_CHARS, max_size=4)) + declared[cut + dropped:], declared
+
+
+@given(_keys_a_few_edits_apart())
+@settings(max_examples=3000, deadline=None)
+def test_a_heading_close_enough_to_a_declared_one_has_a_length_close_enough(keys):
+    """The heading match skips the fuzzy ratio of two keys whose lengths alone keep it under the score."""
+    core, declared = keys
+    if fuzz.ratio(core, declared) >= FUZZY_HEADING_SCORE:
+        assert 200 * min(len(core), len(declared)) >= FUZZY_HEADING_SCORE * (len(core) + len(declared))
