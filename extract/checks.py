@@ -133,7 +133,15 @@ def _narrative_labels(template: Template) -> tuple[str, dict[str, str], str | No
 
 
 def narrative_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:
-    """Soft check: an application count quoted in the overview that matches no total of table 三."""
+    """Soft check: an application count quoted in the overview that matches no total of table 三, and the
+    overview's administrative-review count (or "no review") against table 四's total. The cells are read only
+    when the overview quotes something to compare."""
+    quoted = list(_NARRATIVE_APPLICATIONS.finditer(overview))
+    reviews = [int(m.group(1)) for m in _NARRATIVE_REVIEW.finditer(overview)]
+    if _NO_REVIEW.search(overview):
+        reviews.append(0)
+    if not quoted and not reviews:
+        return []
     total_col, rows, review_col = _narrative_labels(template)
     totals: dict[str, int | float] = {}
     review_total: int | float | None = None
@@ -151,24 +159,22 @@ def narrative_warnings(template: Template, cells: list[dict], overview: str) -> 
     if new is None:
         return []
     allowed = {new, processed, new + (carried or 0)} - {None}
-    warnings = _review_warnings(review_total, overview)
-    for match in _NARRATIVE_APPLICATIONS.finditer(overview):
-        quoted = int(match.group(1).replace(",", ""))
-        if quoted not in allowed:
-            warnings.append({"code": "narrative_mismatch", "about": "依申请公开", "quoted": quoted,
+    warnings = _review_warnings(review_total, reviews)
+    for match in quoted:
+        count = int(match.group(1).replace(",", ""))
+        if count not in allowed:
+            warnings.append({"code": "narrative_mismatch", "about": "依申请公开", "quoted": count,
                              "text": match.group(0),
                              "table_total": new,
                              "message": f"the text says {match.group(0)!r} but table 三 has {new} new applications"})
     return warnings
 
 
-def _review_warnings(total: int | float | None, overview: str) -> list[dict]:
-    """Soft check: the overview's administrative-review count (or "no review") against table 四's total."""
+def _review_warnings(total: int | float | None, quoted: list[int]) -> list[dict]:
+    """Soft check: the administrative-review counts the overview quotes (0 for "no review") against table 四's
+    total."""
     if total is None:
         return []
-    quoted = [int(m.group(1)) for m in _NARRATIVE_REVIEW.finditer(overview)]
-    if _NO_REVIEW.search(overview):
-        quoted.append(0)
     return [
         {"code": "narrative_mismatch", "quoted": q, "table_total": total, "about": "行政复议",
          "message": f"the text speaks of {q} administrative reviews but table 四 has {total}"}

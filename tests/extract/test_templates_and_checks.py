@@ -2,6 +2,16 @@
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extract.checks import (
+    _NARRATIVE_APPLICATIONS,
+    _NARRATIVE_REVIEW,
+    _NO_REVIEW,
+    _narrative_labels,
+    narrative_warnings,
+)
 from extract.document import Document, Line
 from extract.pipeline import extract_document, extract_path
 from extract.template import load_template
@@ -100,3 +110,56 @@ def test_the_narrative_saying_no_review_while_table_four_has_some_is_a_warning()
     record = record_of_text(text)
     mismatch = [w for w in record["warnings"] if w["code"] == "narrative_mismatch"]
     assert [(w["about"], w["quoted"], w["table_total"]) for w in mismatch] == [("行政复议", 0, 1)]
+
+
+def _narrative_warnings_cells_first(template, cells, overview):
+    """narrative_warnings as first written: the cells' totals read before the overview is searched."""
+    total_col, rows, review_col = _narrative_labels(template)
+    totals, review_total, review_found = {}, None, False
+    for c in cells:
+        if c["table"] == "applications" and c["col"] == total_col:
+            totals[c["row"]] = c["value"]
+        elif c["table"] == "review_litigation" and not review_found and c["col"] == review_col:
+            review_total, review_found = c["value"], True
+    new = totals.get(rows.get("new_received", ""))
+    if new is None:
+        return []
+    allowed = {new, totals.get(rows.get("total_processed", "")), new + (totals.get(rows.get("carried_over", "")) or 0)}
+    warnings = []
+    if review_total is not None:
+        quoted = [int(m.group(1)) for m in _NARRATIVE_REVIEW.finditer(overview)]
+        quoted += [0] if _NO_REVIEW.search(overview) else []
+        warnings = [{"code": "narrative_mismatch", "quoted": q, "table_total": review_total, "about": "行政复议",
+                     "message": f"the text speaks of {q} administrative reviews but table 四 has {review_total}"}
+                    for q in dict.fromkeys(quoted) if q != review_total]
+    for match in _NARRATIVE_APPLICATIONS.finditer(overview):
+        quoted = int(match.group(1).replace(",", ""))
+        if quoted not in allowed - {None}:
+            warnings.append({"code": "narrative_mismatch", "about": "依申请公开", "quoted": quoted,
+                             "text": match.group(0), "table_total": new,
+                             "message": f"the text says {match.group(0)!r} but table 三 has {new} new applications"})
+    return warnings
+
+
+_OVERVIEW_PIECES = ["共收到政府信息公开申请 12 件", "全年共处理依申请公开件数 3件", "被申请行政复议 2 件",
+                    "行政复议 0 起", "未发生因政府信息公开引发的行政复议", "。", "本机关全年主动公开信息。", "1,2"]
+
+
+def _narrative_cells(template, values):
+    applications, review = template.tables["applications"], template.tables["review_litigation"]
+    total_col = applications.cols[-1].label
+    review_col = next(c.label for c in review.cols if c.key == "review.total")
+    cells = [{"table": "applications", "row": row.label, "col": total_col, "value": v}
+             for row, v in zip(applications.rows[:3], values[:3], strict=False) if v is not None]
+    cells += [{"table": "review_litigation", "row": row.label, "col": review_col, "value": v}
+              for row, v in zip(review.rows, values[3:], strict=False) if v is not None]
+    return cells
+
+
+@given(st.lists(st.sampled_from(_OVERVIEW_PIECES), max_size=6).map("".join),
+       st.lists(st.one_of(st.none(), st.integers(0, 15)), min_size=5, max_size=5), st.sampled_from(["2021", "2019"]))
+@settings(max_examples=1000, deadline=None)
+def test_the_narrative_warnings_are_those_of_reading_the_cells_first(overview, values, template_id):
+    template = load_template(template_id)
+    cells = _narrative_cells(template, values)
+    assert narrative_warnings(template, cells, overview) == _narrative_warnings_cells_first(template, cells, overview)
