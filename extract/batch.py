@@ -13,8 +13,9 @@ files or once the files it holds reach `CHUNK_BYTES`, so a batch holds little mo
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from extract.detect import OFFICE_SHEET_TYPES, OFFICE_WORD_TYPES, XLSX, detect
 from extract.document import Document
@@ -26,6 +27,8 @@ from extract.pipeline import Reading, parse_reading, read_bytes, read_path
 OFFICE = (OFFICE_WORD_TYPES | OFFICE_SHEET_TYPES) - {XLSX}
 CHUNK_FILES = 8  # files read before the chunk is parsed (measured: 8 gave most of the gain of reading all first)
 CHUNK_BYTES = 32 * 1024 * 1024  # or fewer, once their bytes reach this
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _office_paths(paths: list[str], limits: Limits) -> list[str]:
@@ -71,18 +74,28 @@ def extract_one(
     return parse_reading(read_one(path, converted, limits, charset))
 
 
+def in_chunks(reads: Iterable[T], finish: Callable[[T], R], held: Callable[[T], int], files: int = CHUNK_FILES,
+              size: int = CHUNK_BYTES) -> Iterator[R]:
+    """`finish` of each of `reads` in order, where `reads` is a lazy iterable that reads one file (or one report's
+    files) per step and `held` says how many bytes a step holds: a chunk is read before any of it is finished."""
+    chunk: list[T] = []
+    holding = 0
+    for read in reads:
+        chunk.append(read)
+        holding += held(read)
+        if len(chunk) >= files or holding >= size:
+            yield from map(finish, chunk)
+            chunk, holding = [], 0
+    yield from map(finish, chunk)
+
+
 def parse_in_chunks(readings: Iterable[Reading], files: int = CHUNK_FILES, size: int = CHUNK_BYTES) -> Iterator[dict]:
-    """The records of `readings` in order, a lazy iterable that reads one file per step: a chunk of files is
-    read before any of them is parsed."""
-    chunk: list[Reading] = []
-    held = 0
-    for reading in readings:
-        chunk.append(reading)
-        held += len(reading.data)
-        if len(chunk) >= files or held >= size:
-            yield from map(parse_reading, chunk)
-            chunk, held = [], 0
-    yield from map(parse_reading, chunk)
+    """The records of `readings` (a lazy iterable of files read), a chunk read before any of it is parsed."""
+    return in_chunks(readings, parse_reading, _held, files, size)
+
+
+def _held(reading: Reading) -> int:
+    return len(reading.data)
 
 
 def extract_all(inputs: Iterable[tuple[bytes, dict]], limits: Limits | None = None) -> Iterator[dict]:

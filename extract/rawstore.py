@@ -16,13 +16,15 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from extract.batch import convert_office, extract_one
+from extract.batch import convert_office, in_chunks, read_one
 from extract.document import Document
 from extract.errors import ReadError
 from extract.limits import Limits
 from extract.model import error_record, record
+from extract.pipeline import Reading, parse_reading
 from vocab.titles import issuing_body, report_year
 
 CONTEXT = ("page_url", "listing_title", "published", "portal")
@@ -105,31 +107,58 @@ def _summary(rec: dict, chosen: bool) -> dict:
             "errors": rec["errors"]}
 
 
-def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = None,
-                   converted: dict[str, Document | ReadError] | None = None) -> dict:
-    """The record of one report of the raw store, from its richest representation (`converted`: office files
-    of the store already converted in a batch)."""
+@dataclass
+class ReportReading:
+    """A report of the raw store with its representations read (`readings`, in order; a record for a stored
+    path that points outside the store), ready for `finish_report`."""
+
+    entry: dict
+    readings: list[tuple[dict, Reading | dict]] = field(default_factory=list)
+
+    @property
+    def held(self) -> int:
+        """Bytes of the files it holds."""
+        return sum(len(reading.data) for _, reading in self.readings if isinstance(reading, Reading))
+
+
+def read_report(raw_dir: str | Path, entry: dict, limits: Limits | None = None,
+                converted: dict[str, Document | ReadError] | None = None) -> ReportReading:
+    """Every representation of one report read (`converted`: office files of the store already converted in a
+    batch)."""
     raw_dir = Path(raw_dir)
+    reps = representations(entry)
+    charsets = served_charsets(raw_dir, reps)
+    report = ReportReading(entry)
+    for rep in reps:
+        if Path(rep["path"]).is_absolute() or ".." in Path(rep["path"]).parts:
+            message = f"the stored path {rep['path']!r} points outside the raw store"
+            report.readings.append((rep, error_record({"path": rep["path"]},
+                                                      [{"code": "bad_index_line", "message": message}])))
+            continue
+        report.readings.append((rep, read_one(str(raw_dir / rep["path"]), converted or {},
+                                              limits or Limits.from_env(), charsets.get(rep["path"]))))
+    return report
+
+
+def finish_report(report: ReportReading) -> dict:
+    """The record of a report read, from its richest representation."""
+    entry = report.entry
     context = {
         "page_url": entry.get("page_url"),
         "listing_title": entry.get("title"),
         "published": entry.get("published"),
         "portal": entry.get("portal"),
     }
-    reps = representations(entry)
-    if not reps:
+    if not report.readings:
         return error_record({"url": entry.get("page_url")},
                             [{"code": "no_representation", "message": "the report has no stored page or file"}],
                             **context)
     records = []
-    charsets = served_charsets(raw_dir, reps)
-    for rep in reps:
-        if Path(rep["path"]).is_absolute() or ".." in Path(rep["path"]).parts:
-            message = f"the stored path {rep['path']!r} points outside the raw store"
-            records.append(error_record({"path": rep["path"]}, [{"code": "bad_index_line", "message": message}]))
+    for rep, reading in report.readings:
+        if not isinstance(reading, Reading):
+            records.append(reading)
             continue
-        rec = extract_one(str(raw_dir / rep["path"]), converted or {}, limits or Limits.from_env(),
-                          charsets.get(rep["path"]))
+        rec = parse_reading(reading)
         rec["source"] = {"url": rep.get("url"), "path": rep["path"], **{k: v for k, v in rec["source"].items()
                                                                          if k != "path"}}
         records.append(rec)
@@ -147,15 +176,25 @@ def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = Non
     return record(**fields, **context)
 
 
-def extract_raw(raw_dir: str | Path, limits: Limits | None = None, chunk: int = CHUNK) -> Iterator[dict]:
-    """One record per report of <raw_dir>/reports.jsonl (a bad line becomes a record with `errors`).
+def extract_report(raw_dir: str | Path, entry: dict, limits: Limits | None = None,
+                   converted: dict[str, Document | ReadError] | None = None) -> dict:
+    """The record of one report of the raw store, from its richest representation."""
+    return finish_report(read_report(raw_dir, entry, limits, converted))
+
+
+def extract_raw(raw_dir: str | Path, limits: Limits | None = None, chunk: int = CHUNK, skip: int = 0) -> Iterator[dict]:
+    """One record per report of <raw_dir>/reports.jsonl (a bad line becomes a record with `errors`), but for the
+    first `skip` reports (a resumed extraction: their records were written before).
 
     Reports are taken `chunk` at a time so that the office files of a chunk are converted in one
-    LibreOffice batch, without holding a whole store's converted documents in memory.
+    LibreOffice batch, without holding a whole store's converted documents in memory; within it, a few
+    reports' files are read before they are parsed (extract.batch.in_chunks).
     """
     limits = limits or Limits.from_env()
     pending: list[tuple[int, dict | None, str | None]] = []
-    for line in read_index(raw_dir):
+    for position, line in enumerate(read_index(raw_dir)):
+        if position < skip:
+            continue
         pending.append(line)
         if len(pending) >= chunk:
             yield from _extract_chunk(Path(raw_dir), pending, limits)
@@ -167,8 +206,18 @@ def _extract_chunk(raw_dir: Path, pending: list[tuple[int, dict | None, str | No
     paths = [str(raw_dir / rep["path"]) for _, entry, _ in pending if entry for rep in representations(entry)
              if not Path(rep["path"]).is_absolute() and ".." not in Path(rep["path"]).parts]
     converted = convert_office(paths, limits)
-    for number, entry, problem in pending:
-        if entry is None:
-            yield error_record({"path": f"reports.jsonl:{number}"}, [{"code": "bad_index_line", "message": problem}])
-            continue
-        yield extract_report(raw_dir, entry, limits, converted)
+    reads = (_bad_line(number, problem) if entry is None else read_report(raw_dir, entry, limits, converted)
+             for number, entry, problem in pending)
+    yield from in_chunks(reads, _finish, _held)
+
+
+def _bad_line(number: int, problem: str | None) -> dict:
+    return error_record({"path": f"reports.jsonl:{number}"}, [{"code": "bad_index_line", "message": problem}])
+
+
+def _finish(read: ReportReading | dict) -> dict:
+    return finish_report(read) if isinstance(read, ReportReading) else read
+
+
+def _held(read: ReportReading | dict) -> int:
+    return read.held if isinstance(read, ReportReading) else 0

@@ -202,8 +202,7 @@ class Pipeline:
 
     def _extract_into_part(self, index: Path, source: str) -> dict[str, Any]:
         from extract.limits import Limits
-        from extract.model import error_record
-        from extract.rawstore import extract_report, read_index
+        from extract.rawstore import extract_raw
 
         part, part_input = self.layout.partial_records, self.layout.partial_records.with_suffix(".input")
         done = _complete_lines(part) if part_input.exists() and part_input.read_text() == source else 0
@@ -214,14 +213,7 @@ class Pipeline:
         limits, total = Limits.from_env(), count_lines(index)
         with part.open("a", encoding="utf-8") as out, self.output.progress("extract", total) as advance:
             advance(completed=done)
-            for position, (number, entry, problem) in enumerate(read_index(self.layout.raw)):
-                if position < done:
-                    continue
-                if entry is None:
-                    rec = error_record({"path": f"reports.jsonl:{number}"},
-                                       [{"code": "bad_index_line", "message": problem}])
-                else:
-                    rec = extract_report(self.layout.raw, entry, limits)
+            for rec in extract_raw(self.layout.raw, limits, skip=done):
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")
                 out.flush()
                 advance(note=rec.get("title") or "")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from extract.rawstore import extract_raw, extract_report
 from govreports.cli import cli
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -136,3 +137,19 @@ def test_a_stored_path_outside_the_raw_store_is_an_error_not_a_read(tmp_path):
     assert [r["chosen"] for r in report["representations"]] == [False, True]
     assert "outside the raw store" in report["representations"][0]["errors"][0]["message"]
     assert len(report["cells"]) == 200
+
+
+def test_raw_store_reports_read_in_chunks_give_the_records_read_one_by_one_and_a_resume_skips(tmp_path):
+    raw = tmp_path / "out"
+    raw.mkdir()
+    entries = [{"page_url": f"http://portal.example/{n}.html", "title": f"某局{2020 + n % 4}年政府信息公开工作年度报告",
+                "published": "2024-01-02", "portal": "p", "page": None, "inline": False,
+                "attachments": [store(raw, SAMPLES[n % 3], f"{n}.txt")]} for n in range(11)]
+    lines = [json.dumps(e, ensure_ascii=False) for e in entries]
+    (raw / "reports.jsonl").write_text("\n".join([*lines[:4], "[1]", *lines[4:]]) + "\n", encoding="utf-8")
+    chunked = list(extract_raw(raw))
+    one_by_one = [extract_report(raw, entry) for entry in entries]
+    assert len(chunked) == 12
+    assert chunked[:4] + chunked[5:] == one_by_one
+    assert chunked[4]["errors"][0]["code"] == "bad_index_line"
+    assert list(extract_raw(raw, skip=7)) == chunked[7:]

@@ -2,7 +2,7 @@
 (a function, or Class.method), before that call does anything. A kill, not an exception: no finally
 block, no atexit handler, no flush runs — what a power cut or the OOM killer does.
 
-    python tests/reliability/killer.py extract.rawstore:extract_report 4 -- run --out OUT ...
+    python tests/reliability/killer.py extract.rawstore:finish_report 4 -- run --out OUT ...
 """
 
 from __future__ import annotations

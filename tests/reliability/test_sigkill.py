@@ -18,8 +18,8 @@ KILLER = Path(__file__).with_name("killer.py")
 KILL_POINTS = {
     # the 8th capture written: listing pages and some reports fetched, others not
     "crawl": ("crawler.store.index:CaptureIndex.add_capture", 8),
-    # the 4th report extracted: three records on disk, the rest not
-    "extract": ("extract.rawstore:extract_report", 4),
+    # the 4th report finished (its files read with the rest of its chunk): three records on disk, the rest not
+    "extract": ("extract.rawstore:finish_report", 4),
     # the 4th record written into the archive, inside a loading transaction
     "load": ("archive.load:Loader.write", 4),
 }
@@ -47,7 +47,7 @@ def test_killed_run_then_same_command_gives_the_uninterrupted_archive(stage, por
 def test_extraction_resumes_after_the_records_already_written(portal, tmp_path):
     out = tmp_path / "out"
     args = run_args(portal, out)
-    killed = killed_run("extract.rawstore:extract_report", 4, args)
+    killed = killed_run("extract.rawstore:finish_report", 4, args)
     assert killed.returncode == -signal.SIGKILL
     assert len(read_records(out / "records.jsonl.part")) == 3
     again = govreports(*args, "--json")
