@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 from extract.template import Identity, Template
 
@@ -68,21 +69,39 @@ def _expand(template: Template, identity: Identity) -> list[Instance]:
     ]
 
 
-Prepared = tuple[str, Callable[[dict], tuple], tuple[str, ...], int, dict]
-_PREPARED: dict[str, list[Prepared]] = {}
+Prepared = tuple[str, Callable[[Any], tuple], tuple[str, ...], int, dict]
 
 
-def _prepared(template: Template) -> list[Prepared]:
-    """(identity id, getter of its cells' numbers, their labels, how many are terms, the check's constant fields)
-    for every instance, computed once per template: a check is a copy of its prepared fields (far cheaper
-    than a dict display of eight keys) with its numbers filled in."""
+@dataclass(frozen=True)
+class _Prepared:
+    """A template's instances made ready once, each as (identity id, getter of its cells' numbers, their labels,
+    how many are terms, the check's constant fields): a check is a copy of its prepared fields (far cheaper than a
+    dict display of eight keys) with its numbers filled in. The getters of `by_key` read a dict of values by
+    (table, row, col); those of `by_position` read the list of values of cells in the template's order (`order`:
+    its tables, rows and columns), which parsers give: no tuple made and hashed for each cell and each term."""
+
+    by_key: tuple[Prepared, ...]
+    by_position: tuple[Prepared, ...]
+    order: tuple[list[str], list[str], list[str]]
+
+
+_PREPARED: dict[str, _Prepared] = {}
+_TABLE, _ROW, _COL, _VALUE = itemgetter("table"), itemgetter("row"), itemgetter("col"), itemgetter("value")
+
+
+def _prepared(template: Template) -> _Prepared:
     if template.id not in _PREPARED:
-        _PREPARED[template.id] = [_prepare(inst) for inst in instances(template)]
+        cells = template.cells
+        position = {(cell.table, cell.row, cell.col): index for index, cell in enumerate(cells)}
+        order = ([cell.table for cell in cells], [cell.row for cell in cells], [cell.col for cell in cells])
+        insts = instances(template)
+        _PREPARED[template.id] = _Prepared(tuple(_prepare(inst, None) for inst in insts),
+                                           tuple(_prepare(inst, position) for inst in insts), order)
     return _PREPARED[template.id]
 
 
-def _prepare(inst: Instance) -> Prepared:
-    keys = tuple(key for _, key in inst.terms + inst.equals)
+def _prepare(inst: Instance, position: dict[CellKey, int] | None) -> Prepared:
+    keys = tuple(key if position is None else position[key] for _, key in inst.terms + inst.equals)
     getter = itemgetter(*keys) if len(keys) > 1 else lambda values, key=keys[0]: (values[key],)
     identity = inst.identity
     fields = {"rule": identity.id, "table": identity.table, "over": inst.along, "description": identity.description,
@@ -90,13 +109,25 @@ def _prepare(inst: Instance) -> Prepared:
     return identity.id, getter, tuple(label for label, _ in inst.terms + inst.equals), len(inst.terms), fields
 
 
+def _in_order(cells: list[dict], order: tuple[list[str], list[str], list[str]]) -> bool:
+    """Whether the cells are the template's, each once, in its order."""
+    tables, rows, cols = order
+    return (len(cells) == len(rows) and list(map(_ROW, cells)) == rows and list(map(_COL, cells)) == cols
+            and list(map(_TABLE, cells)) == tables)
+
+
 def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[dict]]:
     """Checks for every instance of every identity whose cells are all present, and warnings for the rest."""
-    values = {(c["table"], c["row"], c["col"]): c["value"] for c in cells}
+    prepared = _prepared(template)
+    values: list | dict
+    if _in_order(cells, prepared.order):
+        values, instances_ready = list(map(_VALUE, cells)), prepared.by_position
+    else:
+        values, instances_ready = {(c["table"], c["row"], c["col"]): c["value"] for c in cells}, prepared.by_key
     checks: list[dict] = []
     skipped: set[str] = set()
     count = 0
-    for identity_id, getter, labels, split, fields in _prepared(template):
+    for identity_id, getter, labels, split, fields in instances_ready:
         try:
             numbers = getter(values)
         except KeyError:

@@ -10,6 +10,8 @@ from extract.checks import (
     _NARRATIVE_REVIEW,
     _NO_REVIEW,
     _narrative_labels,
+    evaluate,
+    instances,
     narrative_warnings,
 )
 from extract.document import Document, Line
@@ -163,3 +165,46 @@ def test_the_narrative_warnings_are_those_of_reading_the_cells_first(overview, v
     template = load_template(template_id)
     cells = _narrative_cells(template, values)
     assert narrative_warnings(template, cells, overview) == _narrative_warnings_cells_first(template, cells, overview)
+
+
+def _evaluate_by_key(template, cells):
+    """evaluate as first written: every instance's cells looked up by (table, row, col)."""
+    values = {(c["table"], c["row"], c["col"]): c["value"] for c in cells}
+    checks, skipped = [], []
+    for inst in instances(template):
+        keys = [key for _, key in inst.terms + inst.equals]
+        if any(key not in values for key in keys):
+            skipped.append(inst.identity.id)
+            continue
+        lhs, rhs = sum(values[key] for _, key in inst.terms), sum(values[key] for _, key in inst.equals)
+        checks.append({"rule": inst.identity.id, "table": inst.identity.table, "over": inst.along,
+                       "description": inst.identity.description, "holds": abs(lhs - rhs) <= 1e-6, "lhs": lhs,
+                       "rhs": rhs, "terms": {label: values[key] for label, key in inst.terms + inst.equals}})
+    if not (skipped and cells):
+        return checks, []
+    return checks, [{"code": "check_incomplete", "count": len(skipped), "rules": sorted(set(skipped)),
+                     "message": f"{len(skipped)} identity instances not evaluated: cells missing"}]
+
+
+@given(st.sampled_from(["2021", "2019"]), st.randoms(use_true_random=False), st.sampled_from(
+    ["in order", "shuffled", "one missing", "one twice", "one unknown", "columns swapped", "table renamed"]))
+@settings(max_examples=300, deadline=None)
+def test_the_checks_are_those_of_looking_each_cell_up_by_its_labels(template_id, rng, arrangement):
+    template = load_template(template_id)
+    cells = [{"table": c.table, "row": c.row, "col": c.col, "value": rng.randint(0, 3)} for c in template.cells]
+    if arrangement == "shuffled":
+        rng.shuffle(cells)
+    elif arrangement == "one missing":
+        cells.pop(rng.randrange(len(cells)))
+    elif arrangement == "one twice":
+        cells.insert(rng.randrange(len(cells)), {**rng.choice(cells), "value": 9})
+    elif arrangement == "one unknown":
+        cells[rng.randrange(len(cells))] = {"table": "applications", "row": "另一行", "col": "总计", "value": 1}
+    elif arrangement == "columns swapped":  # the rows in order, two cells of one row not
+        i = rng.randrange(len(cells) - 1)
+        if cells[i]["row"] == cells[i + 1]["row"]:
+            cells[i], cells[i + 1] = cells[i + 1], cells[i]
+    elif arrangement == "table renamed":  # the rows and columns in order, one cell in another table
+        i = rng.randrange(len(cells))
+        cells[i] = {**cells[i], "table": "art20" if cells[i]["table"] != "art20" else "applications"}
+    assert evaluate(template, cells) == _evaluate_by_key(template, cells)
