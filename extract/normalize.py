@@ -15,7 +15,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
-from itertools import compress, count
+from itertools import chain, compress, count
 
 from extract.document import Line
 
@@ -207,9 +207,8 @@ def repeated_margins(edges: Iterable[tuple[str, str]], page_count: int) -> set[s
     `edges`: the first and last line with text of each page that has one (stripped)."""
     if page_count < 3:
         return set()
-    counts: Counter[str] = Counter()
-    for first, last in edges:
-        counts.update({_DIGIT_RUN.sub("#", first), _DIGIT_RUN.sub("#", last)})
+    masked = [_DIGIT_RUN.sub("#", text) for pair in edges for text in pair]
+    counts = Counter(chain.from_iterable(map(set, zip(masked[::2], masked[1::2], strict=True))))  # once a page
     return {line for line, n in counts.items() if n >= max(3, page_count // 2 + 1)}
 
 
@@ -257,13 +256,9 @@ def _page_furniture(lines: Sequence[Line]) -> tuple[list[str], set[int], set[int
     furniture = {i for i in _page_numbers(texts) if len(texts[i]) <= 24}
     if page_count < 2:
         return texts, furniture, set()
-    # page -> index of its last line with text, then of its first
-    last = dict(zip(compress(pages, texts), compress(count(), texts), strict=True))
-    last.pop(None, None)
+    last = _edge_lines(pages, texts)  # page -> index of its last line with text
     if page_count >= 3:
-        backwards = texts[::-1]
-        first = dict(zip(compress(pages[::-1], backwards), compress(count(len(texts) - 1, -1), backwards), strict=True))
-        first.pop(None, None)
+        first = _edge_lines(pages, texts, backwards=True)  # and of its first
         margins = repeated_margins(((texts[first[page]], texts[last[page]]) for page in first), page_count)
         if margins:
             masked = _DIGIT_RUN.sub
@@ -286,7 +281,7 @@ def wrap_width(texts: Iterable[str]) -> int | None:
     ordered = sorted(widths)
     half = count // 2
     median = ordered[half] if count % 2 else (ordered[half - 1] + ordered[half]) / 2
-    common = Counter(w for w in widths if w >= median)
+    common = Counter(filter(median.__le__, widths))
     commonest = max(common, key=common.__getitem__)
     m = count + 1
     j = min(max(9 * m // 10, 1), count - 1)
@@ -307,6 +302,20 @@ def paragraphs(lines: Sequence[Line]) -> list[str]:
     return _paragraphs([line.text.strip() for line in lines])
 
 
+def _edge_lines(pages: list[int | None], texts: list[str], backwards: bool = False) -> dict[int, int]:
+    """Page -> the index of its last line with text (`backwards`: of its first), as the last index a dict made in
+    line order keeps for each page: of any line, or, when one of those is blank, of the lines with text."""
+    indexes = range(len(texts) - 1, -1, -1) if backwards else range(len(texts))
+    in_order = pages[::-1] if backwards else pages
+    edges = dict(zip(in_order, indexes, strict=True))
+    edges.pop(None, None)
+    if not all(map(texts.__getitem__, edges.values())):
+        with_text = texts[::-1] if backwards else texts
+        edges = dict(zip(compress(in_order, with_text), compress(indexes, with_text), strict=True))
+        edges.pop(None, None)
+    return edges
+
+
 def _page_numbers(texts: list[str]) -> Iterable[int]:
     """The indexes of the stripped texts that are page numbers (`_PAGE_NUMBER`): one search over the texts
     joined, unless one holds a newline."""
@@ -322,13 +331,12 @@ def _paragraphs(texts: list[str]) -> list[str]:
     if width is None:
         return [text for text in texts if text]
     full = width - 6
+    half = (full + 1) // 2  # 2 × len >= full
     heading = _HEADING_START.match
     out: list[str] = []
     previous = ""
-    for text in texts:
-        if not text:
-            continue
-        if (out and 2 * len(previous) >= full and not previous.endswith(_SENTENCE_END)
+    for text in filter(None, texts):
+        if (len(previous) >= half and out and not previous.endswith(_SENTENCE_END)
                 and display_width(previous) >= full and not heading(text)):
             out[-1] = _join(out[-1], text)
         else:

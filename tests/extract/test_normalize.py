@@ -14,8 +14,11 @@ from hypothesis import strategies as st
 from extract.document import Line
 from extract.normalize import (
     _FULLWIDTH_PUNCTUATION,
+    _HEADING_START,
     _NFKC_STABLE,
+    _SENTENCE_END,
     KeyedText,
+    _join,
     clean_label,
     clean_text,
     display_width,
@@ -249,3 +252,32 @@ def test_no_character_a_text_is_searched_with_unkeyed_composes_with_the_one_befo
         if len(parts) == 2 and not parts[0].startswith("<"):  # a canonical pair: its second part composes
             assert not as_is.match(chr(int(parts[1], 16))), hex(code)
     assert not any(as_is.match(chr(code)) for code in range(0x1161, 0x11C3))  # Hangul jamo compose by rule
+
+
+def _paragraphs_line_by_line(texts: list[str]) -> list[str]:
+    """paragraphs as first written: every line tested in one loop."""
+    width = wrap_width(texts)
+    if width is None:
+        return [text for text in texts if text]
+    out, previous = [], ""
+    for text in texts:
+        if not text:
+            continue
+        if (out and 2 * len(previous) >= width - 6 and not previous.endswith(_SENTENCE_END)
+                and display_width(previous) >= width - 6 and not _HEADING_START.match(text)):
+            out[-1] = _join(out[-1], text)
+        else:
+            out.append(text)
+        previous = text
+    return out
+
+
+_WRAPPED = st.lists(st.one_of(st.just(""), st.builds(lambda n, tail, head: head + "字" * n + tail, st.integers(0, 45),
+                                                     st.sampled_from(["", "。", "a", "1", "𠀀" * 9]),
+                                                     st.sampled_from(["", "一、", "(二)", "Ab "]))), max_size=25)
+
+
+@given(_WRAPPED)
+@settings(max_examples=2000, deadline=None)
+def test_wrapped_lines_join_as_when_every_line_is_tested_in_one_loop(texts):
+    assert paragraphs([Line(text, 1) for text in texts]) == _paragraphs_line_by_line([t.strip() for t in texts])
