@@ -25,7 +25,7 @@ import math
 import re
 from collections import Counter
 from itertools import repeat
-from operator import itemgetter, methodcaller
+from operator import itemgetter
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -39,13 +39,11 @@ from extract.table_fallback import table_grids
 LINE_BREAK = re.compile(r"\r\n|\r|\n")
 RUN = re.compile(r"[^\r\n]+")
 QUOTE_MARKS = "“”‘’「」『』"
-TRAILING_QUOTES = re.compile(r"[\s“”‘’「」『』]+$")
-QUOTE_GAP = re.compile(r" *([“”‘’「」『』]) *")
+QUOTE_SPLIT = re.compile(r"([“”‘’「」『』])")
 # A run ending in one of these goes through `_run_text`: the quotation marks and every character
 # str.isspace() calls blank (one `in` test on the last character instead of two).
 MARKED_ENDS = QUOTE_MARKS + "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006" \
     "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
-_MARK_ONLY = methodcaller("group", 1)  # QUOTE_GAP's replacement, in C (a "\\1" template is expanded in Python)
 EDGE_LINES = 2
 LINE_LOOKBACK = 4
 MIN_CHARS_PER_PAGE = 20
@@ -404,19 +402,22 @@ def _run_text(text: str, last: int, box: _CharBoxes) -> str:
     if not stripped or stripped[-1] not in QUOTE_MARKS:
         return stripped.lstrip()
     start = last + 1 - len(text)
-    trailing = TRAILING_QUOTES.search(text)
-    cut = trailing.start()
+    cut = len(text.rstrip(MARKED_ENDS))  # where the trailing blanks and marks start
     call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.floats
+    centres: dict[int, float] = {}  # the marks' searches share their first probes: each character's box once
     inserts = []
-    for index, mark in enumerate(trailing.group(), start=start + cut):
+    for index, mark in enumerate(text[cut:], start=start + cut):
         if mark in QUOTE_MARKS:
             call(handle, index, pointer)
             centre = (rect[0] + rect[2]) / 2
             low, high = 0, cut  # how many of the characters before the marks lie left of the mark's centre
             while low < high:
                 middle = (low + high) // 2
-                call(handle, start + middle, pointer)
-                if (rect[0] + rect[2]) / 2 < centre:
+                probe = centres.get(middle)
+                if probe is None:
+                    call(handle, start + middle, pointer)
+                    probe = centres[middle] = (rect[0] + rect[2]) / 2
+                if probe < centre:
                     low = middle + 1
                 else:
                     high = middle
@@ -427,7 +428,20 @@ def _run_text(text: str, last: int, box: _CharBoxes) -> str:
         pieces += (text[previous:position], mark)
         previous = position
     pieces.append(text[previous:cut])
-    return QUOTE_GAP.sub(_MARK_ONLY, "".join(pieces)).strip()
+    return _closed_up("".join(pieces)).strip()
+
+
+def _closed_up(text: str) -> str:
+    """`text` without the spaces next to its quotation marks (a run of spaces touching a mark on either
+    side goes): what `re.sub(" *([“”‘’「」『』]) *", r"\\1", text)` gives, from one split at the marks and
+    a strip of each piece between them instead of a regular expression tried at every character."""
+    pieces = QUOTE_SPLIT.split(text)  # text, mark, text, ..., mark, text
+    if len(pieces) == 1:
+        return text
+    pieces[0] = pieces[0].rstrip(" ")
+    pieces[-1] = pieces[-1].lstrip(" ")
+    pieces[2:-1:2] = [piece.strip(" ") for piece in pieces[2:-1:2]]
+    return "".join(pieces)
 
 
 def _without_furniture(pages: list[list[str]]) -> list[Line]:
