@@ -135,3 +135,18 @@ def test_the_records_of_generated_reports_are_those_of_the_parser_without_its_sh
     _general_code(monkeypatch)
     without = [json.dumps(extract_document(doc, {"path": "t"}), ensure_ascii=False) for doc in documents]
     assert without == with_shortcuts
+
+
+def test_a_long_line_is_running_text_exactly_when_it_holds_enough_cjk_characters():
+    rng = random.Random(5)
+    cjk = ["报", "告", "㐀", "\ufa11"]
+    other = ["，", " ", "1", "a", "（", "\u3000", "ー", "、", "〇", "\U00020000"]  # 〇 and 𠀀 are not in CJK
+    for _ in range(3000):
+        chars = [rng.choice(cjk) for _ in range(rng.randint(28, 36))]
+        chars += [rng.choice(other) for _ in range(rng.randint(0, 20))]
+        rng.shuffle(chars)
+        text = "".join(chars)
+        counted = len(tables.re.findall(f"[{tables.CJK}]", text)) >= tables.PROSE_CJK
+        assert (tables._ENOUGH_CJK.match(text) is not None) == counted, text
+        is_prose = [item[KIND] for item in items_from_lines([Line(text, 1)])] == ["prose"]
+        assert is_prose == ("，" in text and counted), text
