@@ -116,11 +116,22 @@ def _in_order(cells: list[dict], order: tuple[list[str], list[str], list[str]]) 
             and list(map(_TABLE, cells)) == tables)
 
 
+def statistics(template: Template, cells: list[dict], overview: str) -> tuple[list[dict], list[dict], list[dict]]:
+    """`evaluate`'s checks and warnings, and `narrative_warnings`, the cells' order checked once for both."""
+    in_order = _in_order(cells, _prepared(template).order)
+    checks, warnings = _evaluate(template, cells, in_order)
+    return checks, warnings, _narrative_warnings(template, cells, overview, in_order)
+
+
 def evaluate(template: Template, cells: list[dict]) -> tuple[list[dict], list[dict]]:
     """Checks for every instance of every identity whose cells are all present, and warnings for the rest."""
+    return _evaluate(template, cells, _in_order(cells, _prepared(template).order))
+
+
+def _evaluate(template: Template, cells: list[dict], in_order: bool) -> tuple[list[dict], list[dict]]:
     prepared = _prepared(template)
     values: list | dict
-    if _in_order(cells, prepared.order):
+    if in_order:
         values, instances_ready = list(map(_VALUE, cells)), prepared.by_position
     else:
         values, instances_ready = {(c["table"], c["row"], c["col"]): c["value"] for c in cells}, prepared.by_key
@@ -163,30 +174,42 @@ def _narrative_labels(template: Template) -> tuple[str, dict[str, str], str | No
     return _NARRATIVE_LABELS[template.id]
 
 
+_NARRATIVE_POSITIONS: dict[str, tuple[int | None, ...]] = {}
+
+
+def _narrative_positions(template: Template) -> tuple[int | None, ...]:
+    """Where, in the template's order of cells, table 三's new, carried-over and processed totals are (the last
+    cell of each, as a dict keeps it), and table 四's first review total; None for what the template lacks."""
+    if template.id not in _NARRATIVE_POSITIONS:
+        total_col, rows, review_col = _narrative_labels(template)
+        cells = template.cells
+        position = {(cell.table, cell.row, cell.col): index for index, cell in enumerate(cells)}
+        totals = tuple(position.get(("applications", rows.get(key, ""), total_col))
+                       for key in ("new_received", "carried_over", "total_processed"))
+        review = next((index for index, cell in enumerate(cells)
+                       if cell.table == "review_litigation" and cell.col == review_col), None)
+        _NARRATIVE_POSITIONS[template.id] = (*totals, review)
+    return _NARRATIVE_POSITIONS[template.id]
+
+
 def narrative_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:
     """Soft check: an application count quoted in the overview that matches no total of table 三, and the
     overview's administrative-review count (or "no review") against table 四's total. The cells are read only
     when the overview quotes something to compare."""
+    return _narrative_warnings(template, cells, overview, None)
+
+
+def _narrative_warnings(template: Template, cells: list[dict], overview: str, in_order: bool | None) -> list[dict]:
+    """`in_order`: whether the cells are the template's in its order (None: not known yet)."""
     quoted = list(_NARRATIVE_APPLICATIONS.finditer(overview))
     reviews = [int(m.group(1)) for m in _NARRATIVE_REVIEW.finditer(overview)]
     if _NO_REVIEW.search(overview):
         reviews.append(0)
     if not quoted and not reviews:
         return []
-    total_col, rows, review_col = _narrative_labels(template)
-    totals: dict[str, int | float] = {}
-    review_total: int | float | None = None
-    review_found = False
-    for c in cells:  # one pass for table 三's totals and table 四's first review total
-        table = c["table"]
-        if table == "applications":
-            if c["col"] == total_col:
-                totals[c["row"]] = c["value"]
-        elif table == "review_litigation" and not review_found and c["col"] == review_col:
-            review_total, review_found = c["value"], True
-    new = totals.get(rows.get("new_received", ""))
-    carried = totals.get(rows.get("carried_over", ""))
-    processed = totals.get(rows.get("total_processed", ""))
+    if in_order is None:
+        in_order = _in_order(cells, _prepared(template).order)
+    new, carried, processed, review_total = (_totals_in_order if in_order else _totals)(template, cells)
     if new is None:
         return []
     allowed = {new, processed, new + (carried or 0)} - {None}
@@ -199,6 +222,29 @@ def narrative_warnings(template: Template, cells: list[dict], overview: str) -> 
                              "table_total": new,
                              "message": f"the text says {match.group(0)!r} but table 三 has {new} new applications"})
     return warnings
+
+
+def _totals_in_order(template: Template, cells: list[dict]) -> tuple:
+    """(new, carried-over, processed, review total) of cells in the template's order: read where they are."""
+    return tuple(None if index is None else cells[index]["value"] for index in _narrative_positions(template))
+
+
+def _totals(template: Template, cells: list[dict]) -> tuple:
+    """(new, carried-over, processed, review total) of any cells: table 三's totals (the last of each) and
+    table 四's first review total, in one pass."""
+    total_col, rows, review_col = _narrative_labels(template)
+    totals: dict[str, int | float] = {}
+    review_total: int | float | None = None
+    review_found = False
+    for c in cells:
+        table = c["table"]
+        if table == "applications":
+            if c["col"] == total_col:
+                totals[c["row"]] = c["value"]
+        elif table == "review_litigation" and not review_found and c["col"] == review_col:
+            review_total, review_found = c["value"], True
+    return (totals.get(rows.get("new_received", "")), totals.get(rows.get("carried_over", "")),
+            totals.get(rows.get("total_processed", "")), review_total)
 
 
 def _review_warnings(total: int | float | None, quoted: list[int]) -> list[dict]:

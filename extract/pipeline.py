@@ -168,10 +168,9 @@ def _statistics(
 ) -> tuple[list[dict], list[dict], list[dict]]:
     """Cells, checks and the warnings about them (`lines`: the table view of the document's lines)."""
     cells, table_warnings = _parse_cells(doc, template, lines)
-    checks, check_warnings = checks_module.evaluate(template, cells)
+    checks, check_warnings, soft = checks_module.statistics(template, cells, overview)
     if doc.ocr and not getattr(doc, "readings", None):
         _confirm_ocr_cells(cells, checks)
-    soft = checks_module.narrative_warnings(template, cells, overview)
     return cells, checks, table_warnings + check_warnings + soft
 
 

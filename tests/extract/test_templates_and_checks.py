@@ -13,6 +13,7 @@ from extract.checks import (
     evaluate,
     instances,
     narrative_warnings,
+    statistics,
 )
 from extract.document import Document, Line
 from extract.pipeline import extract_document, extract_path
@@ -208,3 +209,16 @@ def test_the_checks_are_those_of_looking_each_cell_up_by_its_labels(template_id,
         i = rng.randrange(len(cells))
         cells[i] = {**cells[i], "table": "art20" if cells[i]["table"] != "art20" else "applications"}
     assert evaluate(template, cells) == _evaluate_by_key(template, cells)
+
+
+@given(st.sampled_from(["2021", "2019"]), st.randoms(use_true_random=False), st.booleans(),
+       st.lists(st.sampled_from(_OVERVIEW_PIECES), max_size=6).map("".join))
+@settings(max_examples=300, deadline=None)
+def test_the_statistics_are_the_checks_and_the_narrative_warnings_of_the_cells(template_id, rng, shuffled, overview):
+    template = load_template(template_id)
+    cells = [{"table": c.table, "row": c.row, "col": c.col, "value": rng.randint(0, 12)} for c in template.cells]
+    if shuffled:
+        rng.shuffle(cells)
+    expected = (*_evaluate_by_key(template, cells), _narrative_warnings_cells_first(template, cells, overview))
+    assert statistics(template, cells, overview) == expected
+    assert narrative_warnings(template, cells, overview) == expected[2]
