@@ -318,6 +318,7 @@ class _CharBoxes:
 _TOP = itemgetter(0)
 _LEFT = itemgetter(2)
 _NOWHERE = float("-inf")
+_UNSET = float("nan")  # no extent: nothing overlaps it, nothing equals it
 
 
 def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
@@ -328,47 +329,60 @@ def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
     every line opened before the last (`low`, their lowest bottom) overlaps none of them, so it opens a line
     without the look-back: the usual case, a page read downwards. That shortcut holds only while every line
     is taller than nothing; a line opened by a run of no height turns it off for the page.
+
+    A run with the extent of the last run that went to the last line (the cells of a table row: loose boxes
+    share a line's top and bottom), at least 0.1 high, goes there too without the overlap test: it overlaps
+    that line by its whole height and moves none of its edges (runs that went to older lines in between did
+    not touch it). The last line's edges are kept in locals; before the first run it is a line without
+    extent, which nothing overlaps.
     """
-    lines: list[list] = []  # [bottom, top, members]
-    last = None  # the line opened last
-    low = float("inf")  # the lowest bottom of the lines opened before `last`
+    lines: list[list] = []  # [bottom, top, members]; the last line's bottom is `bottom` until the next opens
+    last: list = [_UNSET, _UNSET, None]  # the line opened last
+    top = bottom = span = _UNSET  # its top, bottom and height
+    members: list[tuple] = []  # its runs
+    low = float("inf")  # the lowest bottom of the lines opened before the last
+    same_top = same_bottom = _UNSET  # the extent of the last run that went to the last line
     for run in runs:
-        y1, y0 = run[0], run[1]
+        y1 = run[0]
+        y0 = run[1]
+        if y1 == same_top and y0 == same_bottom and y1 - y0 >= 0.1:
+            members.append(run)
+            continue
         height = y1 - y0 if y1 - y0 > 0.1 else 0.1
-        if last is not None:
-            bottom, top = last[0], last[1]
-            overlap = (top if top < y1 else y1) - (bottom if bottom > y0 else y0)
-            if overlap >= 0.5 * (height if height < top - bottom else top - bottom):
-                last[2].append(run)
-                if y0 < bottom:
-                    last[0] = y0
+        overlap = (top if top < y1 else y1) - (bottom if bottom > y0 else y0)
+        if overlap >= 0.5 * (height if height < span else span):
+            members.append(run)
+            if y0 < bottom:
+                bottom = y0
+                span = top - y0
+            same_top, same_bottom = y1, y0
+            continue
+        if y1 > low:  # it may belong to a line opened before the last
+            for line in reversed(lines[-LINE_LOOKBACK:-1]):
+                line_bottom, line_top = line[0], line[1]
+                overlap = (line_top if line_top < y1 else y1) - (line_bottom if line_bottom > y0 else y0)
+                if overlap >= 0.5 * (height if height < line_top - line_bottom else line_top - line_bottom):
+                    line[2].append(run)
+                    if y0 < line_bottom:
+                        line[0] = y0
+                        if y0 < low:
+                            low = y0
+                    break
+            else:
+                line = None
+            if line is not None:
                 continue
-            if y1 <= low:
-                if bottom < low:
-                    low = bottom
-                last = [y0, y1, [run]]
-                lines.append(last)
-                if y1 <= y0:
-                    low = _NOWHERE
-                continue
-        for line in reversed(lines[-LINE_LOOKBACK:-1]):
-            bottom, top = line[0], line[1]
-            overlap = (top if top < y1 else y1) - (bottom if bottom > y0 else y0)
-            if overlap >= 0.5 * (height if height < top - bottom else top - bottom):
-                line[2].append(run)
-                if y0 < bottom:
-                    line[0] = y0
-                    if y0 < low:
-                        low = y0
-                break
-        else:
-            if last is not None and last[0] < low:
-                low = last[0]
-            last = [y0, y1, [run]]
-            lines.append(last)
-            if y1 <= y0:
-                low = _NOWHERE
-    return [members for _, _, members in lines]
+        if bottom < low:
+            low = bottom
+        last[0] = bottom
+        members = [run]
+        last = [y0, y1, members]
+        lines.append(last)
+        top, bottom, span = y1, y0, y1 - y0
+        same_top, same_bottom = y1, y0
+        if y1 <= y0:
+            low = _NOWHERE
+    return [line[2] for line in lines]
 
 
 def _join(runs: list[tuple], box: _CharBoxes) -> str:

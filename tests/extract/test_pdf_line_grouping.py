@@ -1,5 +1,6 @@
-"""The PDF reader's line grouping: its shortcut (a run at or below every line opened before the last opens a
-line without the look-back) gives exactly the lines the plain look-back gives, whatever the runs' extents."""
+"""The PDF reader's line grouping: its shortcuts (a run at or below every line opened before the last opens a
+line without the look-back; a run with the extent of the last run that went to the last line goes there) give exactly
+the lines the plain look-back gives, whatever the runs' extents."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -35,6 +36,17 @@ HEIGHTS = st.sampled_from([-1.0, 0.0, 0.05, 0.5, 1.0, 2.0, 3.5, 12.0])
 @given(st.lists(st.tuples(TOPS, HEIGHTS), max_size=40))
 def test_grouping_gives_the_lines_of_the_plain_look_back(extents):
     runs = [(top, top - height, float(index), f"run {index}", index) for index, (top, height) in enumerate(extents)]
+    runs.sort(key=_TOP, reverse=True)
+    assert _group_lines(runs) == _plain_grouping(runs)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.tuples(TOPS, HEIGHTS, st.integers(min_value=1, max_value=4)), max_size=16))
+def test_runs_repeating_the_extent_before_them_group_as_in_the_plain_look_back(extents):
+    runs = []
+    for top, height, copies in extents:  # the cells of a row: runs of one extent in a row
+        for _ in range(copies):
+            runs.append((top, top - height, float(len(runs)), f"run {len(runs)}", len(runs)))
     runs.sort(key=_TOP, reverse=True)
     assert _group_lines(runs) == _plain_grouping(runs)
 
