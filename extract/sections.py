@@ -47,6 +47,7 @@ def _heading_keys(section: Section) -> HeadingSpec:
 
 
 _SPECS: dict[str, list[HeadingSpec]] = {}
+_REACH: dict[str, tuple[int, int, int, int]] = {}
 
 
 def _heading_specs(template: Template) -> list[HeadingSpec]:
@@ -54,6 +55,18 @@ def _heading_specs(template: Template) -> list[HeadingSpec]:
     if template.id not in _SPECS:
         _SPECS[template.id] = [_heading_keys(section) for section in template.sections]
     return _SPECS[template.id]
+
+
+def _reach(template: Template) -> tuple[int, int, int, int]:
+    """(the longest paragraph a heading may be, the last section number, the longest heading key, the longest key
+    without the ordinal) of a template, once per template: a paragraph whose key is longer than any heading's and
+    whose key without ordinal is too long for the fuzzy score against any (see `_match`) is no heading."""
+    if template.id not in _REACH:
+        specs = _heading_specs(template)
+        _REACH[template.id] = (2 * max(spec[3] for spec in specs) + 16, max(spec[0].number for spec in specs),
+                               max(len(key) for spec in specs for key in spec[1]),
+                               max(len(core) for spec in specs for core in spec[2]))
+    return _REACH[template.id]
 
 
 def _match(width: int, keys: tuple[str, str], spec: HeadingSpec) -> bool | None:
@@ -82,8 +95,8 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
     specs = _heading_specs(template)
     found: list[FoundHeading] = []
     next_number = 1
-    longest = 2 * max(spec[3] for spec in specs) + 16
-    last_number = max(spec[0].number for spec in specs)
+    longest, last_number, longest_key, longest_core = _reach(template)
+    reach = (200 - FUZZY_HEADING_SCORE) * longest_core  # a core key of n characters with 88 × n beyond is too long
     # every declared heading opens with its number ("四、"), renumbered ones too: the expression is mapped over
     # the paragraphs (in C), the rest read only for those it matches
     for index in compress(range(len(paragraphs)), map(_TOP_LEVEL_ORDINAL.match, paragraphs)):
@@ -94,6 +107,8 @@ def find_headings(paragraphs: list[str], template: Template) -> list[FoundHeadin
             continue
         width = display_width(paragraph)
         keys = (label_key(paragraph), label_key(paragraph, False))  # with and without the ordinal
+        if len(keys[0]) > longest_key and FUZZY_HEADING_SCORE * len(keys[1]) > reach:  # a table row: no heading
+            continue
         for spec in specs:
             section = spec[0]
             if section.number < next_number:

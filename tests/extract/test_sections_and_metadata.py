@@ -1,12 +1,14 @@
 """Sections by declared headings in order; title, template and scope from the content."""
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz
 
 from extract.metadata import _in_order, detect_scope, detect_template, find_title, title_year_body
-from extract.normalize import label_key
-from extract.sections import FUZZY_HEADING_SCORE, split_sections
+from extract.normalize import display_width, label_key
+from extract.sections import FUZZY_HEADING_SCORE, FoundHeading, _heading_specs, _match, find_headings, split_sections
 from extract.template import all_templates, load_template
 from vocab.titles import issuing_body, report_year
 
@@ -162,3 +164,37 @@ def test_a_heading_close_enough_to_a_declared_one_has_a_length_close_enough(keys
     core, declared = keys
     if fuzz.ratio(core, declared) >= FUZZY_HEADING_SCORE:
         assert 200 * min(len(core), len(declared)) >= FUZZY_HEADING_SCORE * (len(core) + len(declared))
+
+
+def _find_headings_trying_every_paragraph(paragraphs, template):
+    """find_headings as first written: every paragraph that opens with an ordinal tried on every spec left."""
+    found, next_number = [], 1
+    for index, paragraph in enumerate(paragraphs):
+        if not re.match(r"^\s*[一二三四五六七八九十]+\s*[、.．]", paragraph):
+            continue
+        keys = (label_key(paragraph), label_key(paragraph, False))
+        for spec in _heading_specs(template):
+            if spec[0].number < next_number:
+                continue
+            exact = _match(display_width(paragraph), keys, spec)
+            if exact is not None:
+                found.append(FoundHeading(index, spec[0], paragraph.strip(), exact))
+                next_number = spec[0].number + 1
+                break
+    return found
+
+
+_PARAGRAPH_PIECES = [
+    *(s.heading for s in T.sections), "四、存在问题及改进情况", "五、存在的主要问题及改进情况", "二、主动公开情况",
+    "一、本年新收政府信息公开申请数量", " 1,271 24 466 19 847 583 3,209", "三、本年度办理结果", "（一）予以公开",
+    "四、结转下年度继续办理", "正文。", "某某", "一、", "六、其他需要报告的事项事项事项", "等", "的有关情况",
+    "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况", "五、政府信息公开工作存在的主要问题及改进情况",
+]
+
+
+@given(st.lists(st.lists(st.sampled_from(_PARAGRAPH_PIECES), min_size=1, max_size=3).map("".join), max_size=20),
+       st.sampled_from(["2021", "2019"]))
+@settings(max_examples=1000, deadline=None)
+def test_the_headings_found_are_those_of_trying_every_paragraph_on_every_heading(paragraphs, template_id):
+    template = load_template(template_id)
+    assert find_headings(paragraphs, template) == _find_headings_trying_every_paragraph(paragraphs, template)
