@@ -32,17 +32,19 @@ def source_of(data: bytes, media_type: str, **where: str) -> dict:
     return {**where, "sha256": hashlib.sha256(data).hexdigest(), "media_type": media_type, "size": len(data)}
 
 
+_FIELD_SET = frozenset(FIELDS)
+
+
 def record(**fields) -> dict:
     """A record with every field of the model, in contract order; fields not given are null or empty."""
-    empty_lists = {"sections", "cells", "checks", "warnings", "errors"}
-    out = {name: ([] if name in empty_lists else None) for name in FIELDS}
+    if not _FIELD_SET.issuperset(fields):
+        raise TypeError(f"not fields of the report model: {sorted(set(fields) - _FIELD_SET)}")
+    out = dict.fromkeys(FIELDS)
     out["template"] = "unknown"
     out["scope"] = "unknown"
-    out["ocr"] = False
     out["extractor_version"] = extractor_version()
-    unknown = set(fields) - set(FIELDS)
-    if unknown:
-        raise TypeError(f"not fields of the report model: {sorted(unknown)}")
+    out["ocr"] = False
+    out["sections"], out["cells"], out["checks"], out["warnings"], out["errors"] = [], [], [], [], []
     out.update(fields)
     return out
 

@@ -3,8 +3,10 @@
 from importlib.metadata import version
 from pathlib import Path
 
+import pytest
+
 from extract.document import Document, Line
-from extract.model import FIELDS
+from extract.model import FIELDS, error_record, record
 from extract.pipeline import extract_document
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "reports" / "002_350fbfc8d48350cb.txt"
@@ -19,6 +21,16 @@ def test_every_record_has_every_field_in_contract_order():
     assert tuple(record) == FIELDS
     assert record["extractor_version"] == version("govreports")
     assert record["representations"] is None and record["page_url"] is None
+
+
+def test_a_record_of_few_fields_has_the_others_null_or_empty_in_contract_order_and_no_unknown_field():
+    first, second = error_record({"path": "a"}, [{"code": "unreadable"}]), record(source={"path": "b"})
+    assert tuple(first) == FIELDS and tuple(second) == FIELDS
+    assert (first["template"], first["scope"], first["ocr"], first["text"]) == ("unknown", "unknown", False, None)
+    assert first["errors"] == [{"code": "unreadable"}] and second["errors"] == []
+    assert all(first[name] == [] and first[name] is not second[name] for name in ("sections", "cells", "checks"))
+    with pytest.raises(TypeError, match=r"\['bogus', 'other'\]"):
+        record(source={}, other=1, bogus=2)
 
 
 def test_a_document_without_text_is_a_record_with_a_warning_and_nothing_invented():
