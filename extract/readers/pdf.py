@@ -267,8 +267,10 @@ def _visual_lines(textpage, text: str) -> list[str]:
 
 
 def _runs(text: str, box: _CharBoxes) -> list[tuple]:
-    """(top, bottom, left, text, index of the last character) of each run: the text between line breaks,
-    placed by its first character's loose box. Plain tuples: this loop makes ~75 a page.
+    """(top, bottom, left, text, index of the last character, right edge or None) of each run: the text
+    between line breaks, placed by its first character's loose box. The right edge is that box's when the run
+    is one character (a table cell's figure often is: its right edge comes without a call), else None.
+    Plain tuples: this loop makes ~75 a page.
 
     pdfium ends its lines with "\\r\\n"; a page whose text has a lone CR or LF is split by the regular
     expression. The raw box call is inlined: it is the reader's hot loop (one call a run)."""
@@ -279,14 +281,14 @@ def _runs(text: str, box: _CharBoxes) -> list[tuple]:
     if text.count("\r") != breaks or text.count("\n") != breaks:
         for match in RUN.finditer(text):
             call(handle, match.start(), pointer)
-            append((rect[1], rect[3], rect[0], match.group(), match.end() - 1))
+            append((rect[1], rect[3], rect[0], match.group(), match.end() - 1, None))
         return runs
     start = 0
     for part in text.split("\r\n"):
         end = start + len(part)
         if part:
             call(handle, start, pointer)  # loose boxes: one line's characters share bottom and top
-            append((rect[1], rect[3], rect[0], part, end - 1))
+            append((rect[1], rect[3], rect[0], part, end - 1, rect[2] if end - start == 1 else None))
         start = end + 2
     return runs
 
@@ -388,20 +390,23 @@ def _group_lines(runs: list[tuple]) -> list[list[tuple]]:
 
 def _join(runs: list[tuple], box: _CharBoxes) -> str:
     """Runs left to right; a space where there is a visible gap (a new cell or word), none inside a word.
-    A run's right edge (its last character's box) is asked for only when another run follows it."""
+    A run's right edge (its last character's box) is asked for only when another run follows it and the
+    run did not bring it (one character)."""
     runs.sort(key=_LEFT)
     call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.floats
-    top, bottom, _, text, last = runs[0]
+    top, bottom, _, text, last, right = runs[0]
     previous_height = top - bottom
     parts = [text.lstrip() if text[-1] not in MARKED_END else _run_text(text, last, box)]
-    for top, bottom, left, text, following in runs[1:]:
-        call(handle, last, pointer)  # the previous run's right edge
+    for top, bottom, left, text, following, following_right in runs[1:]:
+        if right is None:  # the previous run's right edge
+            call(handle, last, pointer)
+            right = rect[2]
         height = top - bottom
         tallest = height if height > previous_height else previous_height
-        if left - rect[2] > 0.2 * (tallest if tallest > 1.0 else 1.0):
+        if left - right > 0.2 * (tallest if tallest > 1.0 else 1.0):
             parts.append(" ")
         parts.append(text.lstrip() if text[-1] not in MARKED_END else _run_text(text, following, box))
-        last, previous_height = following, height
+        last, right, previous_height = following, following_right, height
     return "".join(parts)
 
 
