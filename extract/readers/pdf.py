@@ -200,15 +200,15 @@ def _page_text(textpage) -> str | None:
     """The page's text in content order (what `PdfTextPage.get_text_range()` returns), or None when it would
     not index the characters one to one: an edge character pdfium leaves out of the text, or characters
     beyond the BMP (two UTF-16 units for one character)."""
-    count = raw.FPDFText_CountChars(textpage)
+    count = _COUNT_CHARS(textpage)
     if count <= 0:
         return "" if count == 0 else None
-    first = raw.FPDFText_GetTextIndexFromCharIndex(textpage, 0)
-    last = raw.FPDFText_GetTextIndexFromCharIndex(textpage, count - 1)
+    first = _TEXT_INDEX(textpage, 0)
+    last = _TEXT_INDEX(textpage, count - 1)
     if first == -1 or last == -1:
         return None
     buffer = _utf16_buffer(last + 2 - first)
-    written = raw.FPDFText_GetText(textpage, 0, count, buffer)
+    written = _GET_TEXT(textpage, 0, count, buffer)
     text = codecs.decode(memoryview(buffer)[: written - 1], "utf-16-le", "ignore")
     return text if len(text) == count else None
 
@@ -277,14 +277,15 @@ def _runs(text: str, box: _CharBoxes) -> list[tuple]:
     call, handle, pointer, rect = _LOOSE_CHAR_BOX, box.textpage, box.pointer, box.floats
     runs: list[tuple] = []
     append = runs.append
-    breaks = text.count("\r\n")
+    parts = text.split("\r\n")
+    breaks = len(parts) - 1
     if text.count("\r") != breaks or text.count("\n") != breaks:
         for match in RUN.finditer(text):
             call(handle, match.start(), pointer)
             append((rect[1], rect[3], rect[0], match.group(), match.end() - 1, None))
         return runs
     start = 0
-    for part in text.split("\r\n"):
+    for part in parts:
         end = start + len(part)
         if part:
             call(handle, start, pointer)  # loose boxes: one line's characters share bottom and top
@@ -293,13 +294,21 @@ def _runs(text: str, box: _CharBoxes) -> list[tuple]:
     return runs
 
 
-# FPDFText_GetLooseCharBox(text_page, index, FS_RECTF*) called through a prototype without argtypes, the
-# text page's pointer and the struct's byref passed as they are: 0.4 µs a call instead of 1.2 µs through
-# pypdfium2's typed binding, which converts and checks all three arguments on every call. PYFUNCTYPE keeps
-# the GIL across the call (a lookup into the text page, well under a microsecond; one call a run): ~10 %
-# cheaper than releasing and taking it back. Its result (whether the index was on the page) is declared void:
-# nothing reads it, and converting it to a Python int was ~300 of the ~2,000 instructions of a call.
-_LOOSE_CHAR_BOX = ctypes.PYFUNCTYPE(None)(ctypes.cast(raw.FPDFText_GetLooseCharBox, ctypes.c_void_p).value)
+def _untyped(function, restype: type | None = ctypes.c_int):
+    """pdfium's `function` called through a prototype without argtypes: the text page's pointer, ints and
+    buffers passed as they are, 0.4 µs a call instead of 1.2 µs through pypdfium2's typed binding, which
+    converts and checks every argument on every call. PYFUNCTYPE keeps the GIL across the call (work well
+    under a microsecond for the box, a few for a page's text): ~10 % cheaper than releasing and taking it back."""
+    return ctypes.PYFUNCTYPE(restype)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_COUNT_CHARS = _untyped(raw.FPDFText_CountChars)
+_TEXT_INDEX = _untyped(raw.FPDFText_GetTextIndexFromCharIndex)
+_GET_TEXT = _untyped(raw.FPDFText_GetText)
+# FPDFText_GetLooseCharBox(text_page, index, FS_RECTF*), one call a run: its result (whether the index was on
+# the page) is declared void, nothing reads it, and converting it to a Python int was ~300 of the ~2,000
+# instructions of a call.
+_LOOSE_CHAR_BOX = _untyped(raw.FPDFText_GetLooseCharBox, None)
 
 
 class _CharBoxes:
