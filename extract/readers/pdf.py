@@ -259,8 +259,8 @@ def _visual_lines(textpage, text: str) -> list[str]:
     append = lines.append
     for line in _group_lines(runs):
         if len(line) == 1:  # most lines: one run, no gap to judge
-            text = line[0][3]
-            append(text.lstrip() if text[-1] not in MARKED_END else _run_text(text, line[0][4], box))
+            run_text = line[0][3]
+            append(run_text.lstrip() if run_text[-1] not in MARKED_END else _run_text(run_text, line[0][4], box))
         else:
             append(_join(line, box))
     return lines
