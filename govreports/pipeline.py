@@ -201,6 +201,7 @@ class Pipeline:
         return self._finish(StageResult("extract", True, "extracted", figures=figures), started, {"input": source})
 
     def _extract_into_part(self, index: Path, source: str) -> dict[str, Any]:
+        from extract.batch import batch_collection
         from extract.limits import Limits
         from extract.rawstore import extract_raw
 
@@ -211,7 +212,8 @@ class Pipeline:
             write_atomically(part_input, source)
         _truncate_to_lines(part, done)
         limits, total = Limits.from_env(), count_lines(index)
-        with part.open("a", encoding="utf-8") as out, self.output.progress("extract", total) as advance:
+        with (part.open("a", encoding="utf-8") as out, self.output.progress("extract", total) as advance,
+              batch_collection()):
             advance(completed=done)
             for rec in extract_raw(self.layout.raw, limits, skip=done):
                 out.write(json.dumps(rec, ensure_ascii=False) + "\n")

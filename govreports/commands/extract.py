@@ -10,7 +10,7 @@ from typing import TextIO
 
 import click
 
-from extract.batch import extract_paths
+from extract.batch import batch_collection, extract_paths
 from extract.limits import Limits
 from extract.rawstore import extract_raw
 
@@ -68,9 +68,10 @@ def extract(paths: tuple[str, ...], jsonl: Path | None, raw_dir: Path | None, ma
     out = jsonl.open("w", encoding="utf-8") if jsonl else sys.stdout
     try:
         written = failed = 0
-        for batch in batches:
-            w, f = _write(batch, out)
-            written, failed = written + w, failed + f
+        with batch_collection():
+            for batch in batches:
+                w, f = _write(batch, out)
+                written, failed = written + w, failed + f
     finally:
         if jsonl:
             out.close()

@@ -1,12 +1,17 @@
 """A batch with office files: DOC (and a damaged one) converted in one LibreOffice call, in input order."""
 
+import gc
 import random
 from pathlib import Path
+
+from click.testing import CliRunner
 
 from extract import batch
 from extract.batch import extract_all, extract_paths
 from extract.pipeline import Reading, extract_bytes
 from extract.readers.office import convert_files
+from govreports.cli import cli
+from govreports.commands import extract as extract_command
 from tests.generate import cell_mismatches, make_report, render_docx
 
 SAMPLE = Path(__file__).resolve().parents[1] / "fixtures" / "reports" / "000_db66c7502a480a75.txt"
@@ -71,3 +76,29 @@ def test_files_read_in_chunks_give_the_records_they_give_one_at_a_time(tmp_path)
     one_by_one = [extract_bytes(data, where) for data, where in inputs * 3]
     assert chunked == one_by_one
     assert chunked[1]["errors"] and len(chunked[0]["cells"]) == 200
+
+
+def test_the_extract_command_raises_the_young_collection_threshold_while_it_runs_and_restores_it(monkeypatch, tmp_path):
+    seen = []
+
+    def recording(paths, limits):
+        seen.append(gc.get_threshold()[0])
+        yield from extract_paths(paths, limits)
+
+    monkeypatch.setattr(extract_command, "extract_paths", recording)
+    before = gc.get_threshold()
+    result = CliRunner().invoke(cli, ["extract", str(SAMPLE), "--jsonl", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert seen == [batch.YOUNG_THRESHOLD] != [before[0]]
+    assert gc.get_threshold() == before
+
+
+def test_the_batch_collection_setting_is_restored_when_the_batch_fails():
+    before = gc.get_threshold()
+    try:
+        with batch.batch_collection(12_345):
+            assert gc.get_threshold() == (12_345, *before[1:])
+            raise RuntimeError("a batch stopped")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
