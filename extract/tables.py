@@ -566,18 +566,27 @@ def _fuzzy_fill(stream: Stream, rows: tuple[tuple[Block, Label], ...], chain: li
                 high = found[0]
         if low >= high:
             continue
+        window = stream.keys[low:high]
         for key in (*full, *cores):
-            gapped = find_in_order(stream.keys, key, low, high)
+            gapped = _gapped(window, key)
             if gapped:
                 break
         if gapped:
+            gapped = [low + position for position in gapped]
             filled[index] = (gapped[0], gapped[-1] + 1, GAPPED_SCORE, gapped)
             continue
-        window = stream.keys[low:high]
         best = max((fuzz.partial_ratio_alignment(core, window) for core in cores), key=lambda a: a.score)
         if best.score >= FUZZY_MIN_SCORE and (best.dest_end - best.dest_start) >= len(cores[0]) * 0.6:
             filled[index] = (low + best.dest_start, low + best.dest_end, best.score)
     return filled
+
+
+@lru_cache(maxsize=4096)
+def _gapped(window: str, key: str) -> tuple[int, ...] | None:
+    """`find_in_order` over a whole window of the key string, cached: a window between two found rows holds label
+    text only, and the same labels broken the same way come back in every report of a layout."""
+    found = find_in_order(window, key, 0, len(window))
+    return tuple(found) if found else None
 
 
 def match_rows(stream: Stream, table: Table) -> list[RowMatch | None]:
