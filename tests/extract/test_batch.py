@@ -67,7 +67,8 @@ def test_a_chunk_closes_early_once_its_files_reach_the_byte_budget(monkeypatch):
     assert log == ["read 0", "read 1", "read 2", "parse 0", "parse 1", "parse 2", "read 3", "parse 3"]
 
 
-def test_files_read_in_chunks_give_the_records_they_give_one_at_a_time(tmp_path):
+def test_files_read_in_chunks_give_the_records_they_give_one_at_a_time(monkeypatch):
+    monkeypatch.setattr(batch, "CHUNK_FILES", 4)  # 15 files: chunks of 4, 4, 4 and 3
     reports = [make_report(random.Random(seed)) for seed in (21, 22, 23)]
     inputs = [(render_docx(r), {"path": f"r{i}.docx"}) for i, r in enumerate(reports)]
     inputs.insert(1, (b"%PDF-1.4 broken", {"path": "broken.pdf"}))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from extract import batch
 from extract.rawstore import extract_raw, extract_report
 from govreports.cli import cli
 
@@ -139,7 +140,8 @@ def test_a_stored_path_outside_the_raw_store_is_an_error_not_a_read(tmp_path):
     assert len(report["cells"]) == 200
 
 
-def test_raw_store_reports_read_in_chunks_give_the_records_read_one_by_one_and_a_resume_skips(tmp_path):
+def test_raw_store_reports_read_in_chunks_give_the_records_read_one_by_one_and_a_resume_skips(tmp_path, monkeypatch):
+    monkeypatch.setattr(batch, "CHUNK_FILES", 3)  # 12 index lines: chunks of 3 reports
     raw = tmp_path / "out"
     raw.mkdir()
     entries = [{"page_url": f"http://portal.example/{n}.html", "title": f"某局{2020 + n % 4}年政府信息公开工作年度报告",
