@@ -72,13 +72,6 @@ def read_one(
     return read_bytes(data, {"path": path}, limits, document=outcome)
 
 
-def extract_one(
-    path: str, converted: dict[str, Document | ReadError], limits: Limits, charset: str | None = None
-) -> dict:
-    """The record of one file (`read_one`, then parsed)."""
-    return parse_reading(read_one(path, converted, limits, charset))
-
-
 def in_chunks(reads: Iterable[T], finish: Callable[[T], R], held: Callable[[T], int], files: int | None = None,
               size: int | None = None) -> Iterator[R]:
     """`finish` of each of `reads` in order, where `reads` is a lazy iterable that reads one file (or one report's

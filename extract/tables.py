@@ -210,7 +210,7 @@ class Stream:
     def __post_init__(self) -> None:
         items, by_core = self.items, self.by_core
         labels = [index for index, item in enumerate(items) if item[KIND] == "label"]
-        self.values[:] = [index for index, item in enumerate(items) if item[KIND] == "value"]
+        self.values = [index for index, item in enumerate(items) if item[KIND] == "value"]
         lengths = [0] * len(items)  # key chars per item: a label's key, nothing for the others
         keys = []
         for index in labels:
@@ -223,7 +223,7 @@ class Stream:
             keys.append(item[KEY])
             lengths[index] = len(item[KEY])
         self.keys = "".join(keys)
-        self.starts[:] = accumulate(lengths, initial=0)
+        self.starts = list(accumulate(lengths, initial=0))
 
     def key_offset(self, item_index: int) -> int:
         """The first key char at or after an item."""
