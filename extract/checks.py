@@ -78,11 +78,13 @@ class _Prepared:
     how many are terms, the check's constant fields): a check is a copy of its prepared fields (far cheaper than a
     dict display of eight keys) with its numbers filled in. The getters of `by_key` read a dict of values by
     (table, row, col); those of `by_position` read the list of values of cells in the template's order (`order`:
-    its tables, rows and columns), which parsers give: no tuple made and hashed for each cell and each term."""
+    its tables, rows and columns), which parsers give: no tuple made and hashed for each cell and each term.
+    `narrative`: where, in that order, the narrative check's totals are (`_narrative_positions`)."""
 
     by_key: tuple[Prepared, ...]
     by_position: tuple[Prepared, ...]
     order: tuple[list[str], list[str], list[str]]
+    narrative: tuple[int | None, ...]
 
 
 _PREPARED: dict[str, _Prepared] = {}
@@ -96,7 +98,8 @@ def _prepared(template: Template) -> _Prepared:
         order = ([cell.table for cell in cells], [cell.row for cell in cells], [cell.col for cell in cells])
         insts = instances(template)
         _PREPARED[template.id] = _Prepared(tuple(_prepare(inst, None) for inst in insts),
-                                           tuple(_prepare(inst, position) for inst in insts), order)
+                                           tuple(_prepare(inst, position) for inst in insts), order,
+                                           _narrative_positions(template, position))
     return _PREPARED[template.id]
 
 
@@ -174,22 +177,15 @@ def _narrative_labels(template: Template) -> tuple[str, dict[str, str], str | No
     return _NARRATIVE_LABELS[template.id]
 
 
-_NARRATIVE_POSITIONS: dict[str, tuple[int | None, ...]] = {}
-
-
-def _narrative_positions(template: Template) -> tuple[int | None, ...]:
-    """Where, in the template's order of cells, table 三's new, carried-over and processed totals are (the last
-    cell of each, as a dict keeps it), and table 四's first review total; None for what the template lacks."""
-    if template.id not in _NARRATIVE_POSITIONS:
-        total_col, rows, review_col = _narrative_labels(template)
-        cells = template.cells
-        position = {(cell.table, cell.row, cell.col): index for index, cell in enumerate(cells)}
-        totals = tuple(position.get(("applications", rows.get(key, ""), total_col))
-                       for key in ("new_received", "carried_over", "total_processed"))
-        review = next((index for index, cell in enumerate(cells)
-                       if cell.table == "review_litigation" and cell.col == review_col), None)
-        _NARRATIVE_POSITIONS[template.id] = (*totals, review)
-    return _NARRATIVE_POSITIONS[template.id]
+def _narrative_positions(template: Template, position: dict[CellKey, int]) -> tuple[int | None, ...]:
+    """Where, in the template's order of cells (`position`), table 三's new, carried-over and processed totals are
+    (the last cell of each, as a dict keeps it), and table 四's first review total; None for what it lacks."""
+    total_col, rows, review_col = _narrative_labels(template)
+    totals = tuple(position.get(("applications", rows.get(key, ""), total_col))
+                   for key in ("new_received", "carried_over", "total_processed"))
+    review = min((index for (table, _, col), index in position.items()
+                  if table == "review_litigation" and col == review_col), default=None)
+    return (*totals, review)
 
 
 def narrative_warnings(template: Template, cells: list[dict], overview: str) -> list[dict]:
@@ -226,7 +222,7 @@ def _narrative_warnings(template: Template, cells: list[dict], overview: str, in
 
 def _totals_in_order(template: Template, cells: list[dict]) -> tuple:
     """(new, carried-over, processed, review total) of cells in the template's order: read where they are."""
-    return tuple(None if index is None else cells[index]["value"] for index in _narrative_positions(template))
+    return tuple(None if index is None else cells[index]["value"] for index in _prepared(template).narrative)
 
 
 def _totals(template: Template, cells: list[dict]) -> tuple:
